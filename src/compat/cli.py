@@ -1,0 +1,81 @@
+"""The `compat` command line: a thin typer app; each command lives in `compat.commands`."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.text import Text
+
+from compat.console import err
+from compat.errors import CompatError
+
+app = typer.Typer(
+    name="compat",
+    help=(
+        "Which Claude Code features work through a LiteLLM proxy, on which upstream "
+        "provider, for which model tier."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from compat import __version__
+
+        typer.echo(f"compat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print compat's version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
+    """Which Claude Code features work through a LiteLLM proxy, per provider and model tier."""
+
+
+# One module per command; each exposes `register(app)`. Only working commands are listed.
+COMMAND_MODULES: tuple[str, ...] = ("build",)
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"compat.commands.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: user errors become one message and an exit code."""
+    try:
+        app(args=argv, prog_name="compat", standalone_mode=False)
+    except CompatError as exc:
+        err.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show(file=sys.stderr)
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

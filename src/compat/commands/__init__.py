@@ -1,0 +1,1 @@
+"""One module per `compat` command; each exposes `register(app)`."""

@@ -1,0 +1,67 @@
+"""`compat build`: results files → compatibility-matrix.json."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
+from compat.console import err, out
+from compat.files import write_atomic
+from compat.manifest import load_manifest
+from compat.matrix import Matrix, build_matrix, canonical_json, load_results
+
+MATRIX_FILENAME = "compatibility-matrix.json"
+
+
+def resolve_out_path(out_path: Path) -> Path:
+    """A directory means `<dir>/compatibility-matrix.json`."""
+    return out_path / MATRIX_FILENAME if out_path.is_dir() else out_path
+
+
+def status_counts(matrix: Matrix) -> Counter[str]:
+    return Counter(o.status for row in matrix.features for o in row.providers.values())
+
+
+def build(
+    results: Annotated[
+        list[Path],
+        typer.Option(
+            "--results",
+            "-r",
+            help="A results file (compat-results.json) or a directory of them; repeatable. "
+            "Shards from separate machines are merged.",
+        ),
+    ],
+    manifest: ManifestOption = DEFAULT_MANIFEST_PATH,
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Where to write the matrix (a file, or a directory)."),
+    ] = Path(MATRIX_FILENAME),
+    generated_at: Annotated[
+        str | None,
+        typer.Option(
+            "--generated-at",
+            help="Timestamp to record (ISO-8601 UTC, e.g. 2026-01-01T00:00:00Z) for "
+            "reproducible builds; default: now.",
+        ),
+    ] = None,
+) -> None:
+    """Build compatibility-matrix.json from the manifest and one or more results files."""
+    loaded_manifest = load_manifest(manifest)
+    matrix = build_matrix(loaded_manifest, load_results(results), generated_at=generated_at)
+    target = resolve_out_path(out_path)
+    write_atomic(target, canonical_json(matrix))
+    counts = status_counts(matrix)
+    summary = ", ".join(
+        f"{counts[s]} {s}" for s in ("pass", "fail", "not_applicable", "not_tested")
+    )
+    err.print(f"{len(matrix.features)} features × {len(matrix.providers)} providers: {summary}")
+    out.print(str(target))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("build")(build)

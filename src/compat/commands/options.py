@@ -1,0 +1,22 @@
+"""Option declarations shared by several commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compat.manifest import DEFAULT_MANIFEST
+
+ManifestOption = Annotated[
+    Path,
+    typer.Option(
+        "--manifest",
+        "-m",
+        help="The manifest (axes and n/a declarations).",
+        envvar="COMPAT_MANIFEST",
+        show_default=True,
+    ),
+]
+DEFAULT_MANIFEST_PATH = DEFAULT_MANIFEST

@@ -1,0 +1,195 @@
+"""The manifest: providers (columns), tiers (aggregated per cell), features (rows), n/a cells."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections import Counter
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from compat.files import load_yaml, parse_model, problems_error
+
+SCHEMA_VERSION = "1"
+DEFAULT_MANIFEST = Path("manifest.yaml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provider(_Strict):
+    """An upstream provider column, e.g. `bedrock_converse` shown as "Bedrock (Converse)"."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    alias_suffix: str = ""
+    """Appended to `claude-<tier>` to form this provider's LiteLLM model alias."""
+
+
+class Tier(_Strict):
+    """A model tier, with the upstream model id each provider uses for it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    name: str = Field(min_length=1)
+    models: dict[str, str]
+
+    @field_validator("models")
+    @classmethod
+    def _non_empty_ids(cls, models: dict[str, str]) -> dict[str, str]:
+        for provider, model_id in models.items():
+            if not model_id.strip():
+                raise ValueError(f"empty model id for provider {provider!r}")
+        return models
+
+
+class Feature(_Strict):
+    """A matrix row: one Claude Code capability."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+
+
+class NotApplicable(_Strict):
+    """A declared not-applicable cell; omitting provider or tier widens it to all of them."""
+
+    feature: str
+    provider: str | None = None
+    tier: str | None = None
+    reason: str = Field(min_length=1)
+
+
+class Manifest(_Strict):
+    schema_version: Literal["1"]
+    providers: list[Provider] = Field(min_length=1)
+    tiers: list[Tier] = Field(min_length=1)
+    features: list[Feature] = Field(min_length=1)
+    not_applicable: list[NotApplicable] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    @cached_property
+    def provider_ids(self) -> list[str]:
+        return [p.id for p in self.providers]
+
+    @cached_property
+    def tier_ids(self) -> list[str]:
+        return [t.id for t in self.tiers]
+
+    @cached_property
+    def feature_ids(self) -> list[str]:
+        return [f.id for f in self.features]
+
+    def provider(self, provider_id: str) -> Provider:
+        return next(p for p in self.providers if p.id == provider_id)
+
+    def tier(self, tier_id: str) -> Tier:
+        return next(t for t in self.tiers if t.id == tier_id)
+
+    def feature(self, feature_id: str) -> Feature:
+        return next(f for f in self.features if f.id == feature_id)
+
+    def upstream_model(self, provider_id: str, tier_id: str) -> str:
+        return self.tier(tier_id).models[provider_id]
+
+    def proxy_alias(self, provider_id: str, tier_id: str) -> str:
+        """The LiteLLM model alias for a (provider, tier), e.g. `claude-haiku-4-5-vertex`."""
+        return f"claude-{tier_id}{self.provider(provider_id).alias_suffix}"
+
+    def not_applicable_reason(self, feature_id: str, provider_id: str, tier_id: str) -> str | None:
+        for entry in self.not_applicable:
+            if (
+                entry.feature == feature_id
+                and entry.provider in (None, provider_id)
+                and entry.tier in (None, tier_id)
+            ):
+                return entry.reason
+        return None
+
+    def cells(self) -> list[tuple[str, str, str]]:
+        """Every (feature, provider, tier) in manifest order."""
+        return [
+            (f.id, p.id, t.id) for f in self.features for p in self.providers for t in self.tiers
+        ]
+
+
+def suggest(value: str, choices: list[str]) -> str:
+    """A ` (did you mean 'x'?)` hint, or a list of the valid choices."""
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (expected one of: {', '.join(choices)})"
+
+
+def _duplicates(label: str, ids: list[str]) -> list[str]:
+    return [f"{label}: duplicate id {i!r}" for i, n in Counter(ids).items() if n > 1]
+
+
+def _semantic_problems(m: Manifest) -> list[str]:
+    problems: list[str] = []
+    problems += _duplicates("providers", m.provider_ids)
+    problems += _duplicates("tiers", m.tier_ids)
+    problems += _duplicates("features", m.feature_ids)
+    aliases = [m.proxy_alias(p, t) for p in m.provider_ids for t in m.tier_ids]
+    problems += _duplicates("providers[].alias_suffix gives an alias with", aliases)
+    for tier_index, tier in enumerate(m.tiers):
+        for provider_id in m.provider_ids:
+            if provider_id not in tier.models:
+                problems.append(
+                    f"tiers[{tier_index}] ({tier.id}).models: missing the upstream model id "
+                    f"for provider {provider_id!r}"
+                )
+        for provider_id in tier.models:
+            if provider_id not in m.provider_ids:
+                problems.append(
+                    f"tiers[{tier_index}] ({tier.id}).models: unknown provider "
+                    f"{provider_id!r}{suggest(provider_id, m.provider_ids)}"
+                )
+    seen: set[tuple[str, str | None, str | None]] = set()
+    for index, entry in enumerate(m.not_applicable):
+        where = f"not_applicable[{index}]"
+        for field, value, choices in (
+            ("feature", entry.feature, m.feature_ids),
+            ("provider", entry.provider, m.provider_ids),
+            ("tier", entry.tier, m.tier_ids),
+        ):
+            if value is not None and value not in choices:
+                problems.append(
+                    f"{where}.{field}: unknown {field} {value!r}{suggest(value, choices)}"
+                )
+        key = (entry.feature, entry.provider, entry.tier)
+        if key in seen:
+            problems.append(f"{where}: duplicate declaration for {_describe_cell(*key)}")
+        seen.add(key)
+    return problems
+
+
+def _describe_cell(feature: str, provider: str | None, tier: str | None) -> str:
+    return f"({feature}, {provider or 'every provider'}, {tier or 'every tier'})"
+
+
+def load_manifest(path: Path | str | None = None) -> Manifest:
+    """Load and fully validate a manifest; raises InputError (exit 2) listing every problem."""
+    path = Path(path) if path is not None else default_manifest_path()
+    data = load_yaml(path, "manifest")
+    if isinstance(data, dict) and "schema_version" in data:
+        version = data["schema_version"]
+        if version != SCHEMA_VERSION:
+            raise problems_error(
+                path,
+                [f'schema_version: expected "{SCHEMA_VERSION}" (a string), found {version!r}'],
+            )
+    manifest = parse_model(Manifest, data, path, "manifest")
+    problems = _semantic_problems(manifest)
+    if problems:
+        raise problems_error(path, problems)
+    return manifest
+
+
+def default_manifest_path() -> Path:
+    """`$COMPAT_MANIFEST`, else `manifest.yaml` in the working directory."""
+    return Path(os.environ.get("COMPAT_MANIFEST", DEFAULT_MANIFEST))

@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from compat.errors import InputError
+from compat.manifest import load_manifest
+from compat.matrix import (
+    CELL_ERROR_LIMIT,
+    Matrix,
+    aggregate,
+    build_matrix,
+    canonical_json,
+    load_results,
+)
+from compat.outcome import Fail, NotApplicable, NotTested, Pass
+
+TIERS = ["haiku-4-5", "sonnet-4-6", "opus-4-7"]
+
+
+def tiers(*outcomes):
+    return list(zip(TIERS, outcomes, strict=True))
+
+
+def test_all_pass():
+    assert aggregate(tiers(Pass(), Pass(), Pass())) == Pass()
+
+
+def test_one_tier_fails_names_that_tier():
+    cell = aggregate(tiers(Pass(), Fail(error="boom"), Pass()))
+    assert cell == Fail(error="[sonnet-4-6] boom")
+
+
+def test_every_failing_tier_is_named_in_manifest_order():
+    cell = aggregate(tiers(Fail(error="a"), Pass(), Fail(error="c")))
+    assert cell == Fail(error="[haiku-4-5] a; [opus-4-7] c")
+
+
+def test_fail_beats_not_tested_and_not_applicable():
+    cell = aggregate(tiers(NotTested(), NotApplicable(reason="r"), Fail(error="x")))
+    assert cell == Fail(error="[opus-4-7] x")
+
+
+def test_all_not_applicable_keeps_the_shared_reason():
+    cell = aggregate(tiers(*(NotApplicable(reason="no 1M") for _ in TIERS)))
+    assert cell == NotApplicable(reason="no 1M")
+
+
+def test_all_not_applicable_with_different_reasons_names_tiers():
+    cell = aggregate(
+        tiers(NotApplicable(reason="a"), NotApplicable(reason="b"), NotApplicable(reason="a"))
+    )
+    assert cell == NotApplicable(reason="[haiku-4-5] a; [sonnet-4-6] b; [opus-4-7] a")
+
+
+def test_tier_not_applicable_and_others_pass_is_pass():
+    assert aggregate(tiers(NotApplicable(reason="r"), Pass(), Pass())) == Pass()
+
+
+def test_missing_tier_is_not_tested_never_pass():
+    assert aggregate(tiers(Pass(), NotTested(), Pass())) == NotTested()
+    assert aggregate(tiers(NotTested(), NotTested(), NotTested())) == NotTested()
+
+
+def test_long_errors_are_trimmed_and_say_so():
+    cell = aggregate(tiers(Fail(error="x" * 5000), Fail(error="y" * 5000), Fail(error="z" * 50)))
+    assert isinstance(cell, Fail)
+    assert len(cell.error) <= CELL_ERROR_LIMIT
+    assert "[haiku-4-5]" in cell.error and "more chars]" in cell.error
+
+
+def results_doc(results, **overrides):
+    doc = {
+        "schema_version": "1",
+        "versions": {"litellm": "1.106.2", "claude_code": "2.1.329"},
+        "upstream": "emulated",
+        "results": results,
+    }
+    doc.update(overrides)
+    return doc
+
+
+def result(feature, provider, tier, outcome):
+    return {"feature_id": feature, "provider": provider, "tier": tier, "outcome": outcome}
+
+
+def write(tmp_path: Path, name: str, doc) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def build(manifest_path, *paths, generated_at="2026-01-01T00:00:00Z") -> Matrix:
+    return build_matrix(
+        load_manifest(manifest_path), load_results(list(paths)), generated_at=generated_at
+    )
+
+
+def test_missing_cells_become_not_tested_and_manifest_na_fills_in(tmp_path, manifest_path):
+    path = write(
+        tmp_path,
+        "r.json",
+        results_doc([result("vision", "azure", t, {"status": "pass"}) for t in TIERS]),
+    )
+    matrix = build(manifest_path, path)
+    assert matrix.cell("vision", "azure") == Pass()
+    assert matrix.cell("vision", "anthropic") == NotTested()
+    assert matrix.cell("long_context_1m", "anthropic") == NotTested()
+    na = matrix.cell("web_search", "bedrock_invoke")
+    assert isinstance(na, NotApplicable) and "web search" in na.reason
+
+
+def test_manifest_na_tier_plus_passing_tiers_is_pass(tmp_path, manifest_path):
+    rows = [result("long_context_1m", "anthropic", t, {"status": "pass"}) for t in TIERS[1:]]
+    matrix = build(manifest_path, write(tmp_path, "r.json", results_doc(rows)))
+    assert matrix.cell("long_context_1m", "anthropic") == Pass()
+
+
+def test_shards_merge(tmp_path, manifest_path):
+    a = write(
+        tmp_path,
+        "a.json",
+        results_doc([result("vision", "azure", "haiku-4-5", {"status": "pass"})]),
+    )
+    b = write(
+        tmp_path,
+        "b.json",
+        results_doc([result("vision", "azure", t, {"status": "pass"}) for t in TIERS[1:]]),
+    )
+    assert build(manifest_path, a, b).cell("vision", "azure") == Pass()
+
+
+def test_directory_of_shards(tmp_path, manifest_path):
+    for index, tier in enumerate(TIERS):
+        shard = tmp_path / f"shard-{index}"
+        shard.mkdir()
+        write(
+            shard,
+            "compat-results.json",
+            results_doc([result("vision", "azure", tier, {"status": "pass"})]),
+        )
+    assert build(manifest_path, tmp_path).cell("vision", "azure") == Pass()
+
+
+def test_same_cell_same_outcome_twice_is_fine(tmp_path, manifest_path):
+    row = result("vision", "azure", "haiku-4-5", {"status": "pass"})
+    a = write(tmp_path, "a.json", results_doc([row]))
+    b = write(tmp_path, "b.json", results_doc([row]))
+    build(manifest_path, a, b)
+
+
+def test_merge_conflict_names_both_files(tmp_path, manifest_path):
+    a = write(
+        tmp_path,
+        "a.json",
+        results_doc([result("vision", "azure", "haiku-4-5", {"status": "pass"})]),
+    )
+    b = write(
+        tmp_path,
+        "b.json",
+        results_doc([result("vision", "azure", "haiku-4-5", {"status": "fail", "error": "x"})]),
+    )
+    with pytest.raises(InputError) as info:
+        build(manifest_path, a, b)
+    message = str(info.value)
+    assert "(vision, azure, haiku-4-5)" in message
+    assert str(a) in message and str(b) in message
+    assert info.value.exit_code == 2
+
+
+def test_shards_must_agree_on_versions_and_mode(tmp_path, manifest_path):
+    a = write(tmp_path, "a.json", results_doc([]))
+    b = write(tmp_path, "b.json", results_doc([], upstream="live"))
+    with pytest.raises(InputError, match="disagree on the upstream mode"):
+        build(manifest_path, a, b)
+    c = write(
+        tmp_path, "c.json", results_doc([], versions={"litellm": "9", "claude_code": "2.1.329"})
+    )
+    with pytest.raises(InputError, match="disagree on the LiteLLM version"):
+        build(manifest_path, a, c)
+
+
+def test_unknown_provider_in_results(tmp_path, manifest_path):
+    path = write(
+        tmp_path,
+        "r.json",
+        results_doc([result("vision", "vertex", "haiku-4-5", {"status": "pass"})]),
+    )
+    with pytest.raises(InputError) as info:
+        build(manifest_path, path)
+    assert str(info.value) == (
+        f"{path}: results[0].provider: unknown provider 'vertex' (did you mean 'vertex_ai'?) "
+        "(not in the manifest)"
+    )
+
+
+def test_bad_outcome_in_results_names_the_entry(tmp_path, manifest_path):
+    path = write(
+        tmp_path,
+        "r.json",
+        results_doc([result("vision", "azure", "haiku-4-5", {"status": "fail"})]),
+    )
+    with pytest.raises(InputError, match=r"results\[0\]\.outcome\.error: required key is missing"):
+        build(manifest_path, path)
+
+
+def test_results_not_json(tmp_path, manifest_path):
+    path = tmp_path / "r.json"
+    path.write_text("{not json")
+    with pytest.raises(InputError, match="is not valid JSON"):
+        build(manifest_path, path)
+
+
+def test_results_wrong_schema_version(tmp_path, manifest_path):
+    path = write(tmp_path, "r.json", results_doc([], schema_version="7"))
+    with pytest.raises(InputError, match="schema_version"):
+        build(manifest_path, path)
+
+
+def test_golden_sample_is_reproduced_byte_for_byte(manifest_path, fixtures):
+    matrix = build(manifest_path, fixtures / "sample-results.json")
+    golden = (fixtures / "sample-matrix.json").read_bytes()
+    assert canonical_json(matrix).encode("utf-8") == golden
+
+
+def test_canonical_output_is_stable_and_well_formed(manifest_path, fixtures):
+    first = canonical_json(build(manifest_path, fixtures / "sample-results.json"))
+    second = canonical_json(build(manifest_path, fixtures / "sample-results.json"))
+    assert first == second
+    assert first.endswith("}\n") and not first.endswith("\n\n")
+    assert '\n  "schema_version": "1",' in first
+    parsed = json.loads(first)
+    assert [row["id"] for row in parsed["features"]][0] == "basic_messaging_non_streaming"
+    assert list(parsed["features"][0]["providers"]) == [
+        "anthropic",
+        "bedrock_invoke",
+        "bedrock_converse",
+        "vertex_ai",
+        "azure",
+    ]
+
+
+def test_generated_at_must_be_utc(tmp_path, manifest_path):
+    path = write(tmp_path, "r.json", results_doc([]))
+    with pytest.raises(InputError, match="--generated-at"):
+        build(manifest_path, path, generated_at="yesterday")
+    with pytest.raises(InputError, match="UTC"):
+        build(manifest_path, path, generated_at="2026-01-01T00:00:00+02:00")
