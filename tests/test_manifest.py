@@ -10,6 +10,8 @@ from compat.errors import InputError
 from compat.manifest import load_manifest
 
 SHIPPED = yaml.safe_load((Path(__file__).parent.parent / "manifest.yaml").read_text())
+NEXT_NA = len(SHIPPED["not_applicable"])
+"""The index a not_applicable entry appended by a test gets."""
 
 PROVIDERS = ["anthropic", "bedrock_invoke", "bedrock_converse", "vertex_ai", "azure"]
 FEATURES = [
@@ -152,18 +154,18 @@ def test_tier_model_for_unknown_provider(tmp_path):
     [
         (
             {"feature": "visoin", "reason": "r"},
-            "not_applicable[3].feature: unknown feature 'visoin'",
+            f"not_applicable[{NEXT_NA}].feature: unknown feature 'visoin'",
         ),
         (
             {"feature": "vision", "provider": "bedrock", "reason": "r"},
-            "not_applicable[3].provider: unknown provider 'bedrock'",
+            f"not_applicable[{NEXT_NA}].provider: unknown provider 'bedrock'",
         ),
         (
             {"feature": "vision", "tier": "haiku-3", "reason": "r"},
-            "not_applicable[3].tier: unknown tier 'haiku-3'",
+            f"not_applicable[{NEXT_NA}].tier: unknown tier 'haiku-3'",
         ),
-        ({"feature": "vision", "reason": ""}, "not_applicable[3].reason"),
-        ({"feature": "vision"}, "not_applicable[3].reason: required key is missing"),
+        ({"feature": "vision", "reason": ""}, f"not_applicable[{NEXT_NA}].reason"),
+        ({"feature": "vision"}, f"not_applicable[{NEXT_NA}].reason: required key is missing"),
     ],
 )
 def test_bad_not_applicable_entries(tmp_path, entry, expected):
@@ -175,7 +177,7 @@ def test_duplicate_not_applicable_declaration(tmp_path):
     msg = load_error(
         tmp_path, lambda d: d["not_applicable"].append(copy.deepcopy(d["not_applicable"][0]))
     )
-    assert "not_applicable[3]: duplicate declaration for (long_context_1m" in msg
+    assert f"not_applicable[{NEXT_NA}]: duplicate declaration for (long_context_1m" in msg
 
 
 def test_every_problem_is_listed(tmp_path):

@@ -46,7 +46,18 @@ def _root(
 
 
 # One module per command; each exposes `register(app)`. Only working commands are listed.
-COMMAND_MODULES: tuple[str, ...] = ("build",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "build",
+    "proxy_config",
+    "boot_proxy",
+    "doctor",
+    "install",
+    "emulate",
+    "resolve",
+    "diff",
+    "run",
+    "render",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"compat.commands.{_name}").register(app)
@@ -55,7 +66,8 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: user errors become one message and an exit code."""
     try:
-        app(args=argv, prog_name="compat", standalone_mode=False)
+        # Without standalone mode, click returns a `typer.Exit(code)` as the call's value.
+        code = app(args=argv, prog_name="compat", standalone_mode=False)
     except CompatError as exc:
         err.print(Text.assemble(("error: ", "bold red"), str(exc)))
         return exc.exit_code
@@ -74,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show(file=sys.stderr)
             return exc.exit_code
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,160 @@
+"""`compat boot-proxy`: the proxy under test in the foreground, for poking at a cell by hand."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
+from compat.commands.progress import status
+from compat.commands.proxy_options import (
+    ConfigOption,
+    ImageOption,
+    LitellmVersionOption,
+    PortOption,
+    RuntimeOption,
+    TagOption,
+    UpstreamOption,
+    proxy_settings,
+)
+from compat.console import err, out
+from compat.errors import CompatError, InputError
+from compat.manifest import Manifest, load_manifest
+from compat.proxy.config import DEFAULT_PROXY_CONFIG
+from compat.proxy.docker_runtime import DEFAULT_IMAGE
+from compat.proxy.environment import Upstream, credential_status
+from compat.proxy.lifecycle import DEFAULT_TIMEOUT_SECONDS, ProxySession
+from compat.proxy.runtime import RuntimeKind
+from compat.proxy.venv import DEFAULT_LITELLM_VERSION
+
+HIDDEN_KEY = "<hidden; use --show-key>"
+WATCH_INTERVAL = 0.5
+
+
+def boot_proxy(
+    runtime: RuntimeOption = RuntimeKind.local,
+    upstream: UpstreamOption = Upstream.emulated,
+    litellm_version: LitellmVersionOption = DEFAULT_LITELLM_VERSION,
+    image: ImageOption = DEFAULT_IMAGE,
+    tag: TagOption = None,
+    port: PortOption = None,
+    config: ConfigOption = DEFAULT_PROXY_CONFIG,
+    manifest: ManifestOption = DEFAULT_MANIFEST_PATH,
+    show_key: Annotated[
+        bool, typer.Option("--show-key", help="Print the proxy's master key.")
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", "--boot-timeout", help="Seconds to wait for the proxy to become healthy."
+        ),
+    ] = DEFAULT_TIMEOUT_SECONDS,
+    log_file: Annotated[
+        Path | None,
+        typer.Option("--log-file", help="Keep the proxy's log here [default: a temp file]."),
+    ] = None,
+) -> None:
+    """Boot the emulator (if emulated) and the LiteLLM proxy; stay up until Ctrl-C."""
+    loaded = load_manifest(manifest)
+    settings = proxy_settings(
+        runtime=runtime,
+        upstream=upstream,
+        litellm_version=litellm_version,
+        image=image,
+        tag=tag,
+        port=port,
+        config=config,
+        timeout=timeout,
+        log_path=log_file,
+    )
+    if upstream is Upstream.live:
+        _check_live_credentials(loaded)
+    try:
+        with status("booting the LiteLLM proxy") as progress:
+            session = ProxySession(settings, progress=progress)
+            session.start()
+        try:
+            _print_ready(session, loaded, show_key=show_key)
+            _watch(session)
+        finally:
+            session.stop()
+    except KeyboardInterrupt:
+        # Ctrl-C is how a foreground proxy is meant to end: not an error.
+        err.print("stopped")
+
+
+def _check_live_credentials(manifest: Manifest) -> None:
+    statuses = [credential_status(p, os.environ) for p in manifest.provider_ids]
+    for s in statuses:
+        if not s.ready:
+            missing = ", ".join(s.missing) or s.problem or "credentials"
+            err.print(f"warning: {s.provider}: live credentials incomplete (missing {missing})")
+    if not any(s.ready for s in statuses):
+        raise InputError(
+            "--upstream live: no provider has credentials in the environment; "
+            "see `compat doctor` for what each one needs"
+        )
+
+
+def _print_ready(session: ProxySession, manifest: Manifest, *, show_key: bool) -> None:
+    settings = session.settings
+    assert session.runtime is not None and session.log is not None
+    seconds = f"{session.boot_seconds:.1f}" if session.boot_seconds is not None else "?"
+    out.print(
+        f"LiteLLM proxy ready at {session.base_url} "
+        f"({session.runtime.describe()}, {settings.upstream.value} upstreams, "
+        f"healthy after {seconds} s)"
+    )
+    if session.emulator is not None:
+        out.print(f"emulator: {session.emulator.url}")
+    kept = "" if settings.log_path else " (removed on exit)"
+    out.print(f"log: {session.log.path}{kept}")
+    key = session.master_key if show_key else HIDDEN_KEY
+    example = manifest.proxy_alias(manifest.provider_ids[-1], manifest.tier_ids[0])
+    out.print("\nPoint claude at it:")
+    out.print(f"  export ANTHROPIC_BASE_URL={session.base_url}", markup=False)
+    out.print(f"  export ANTHROPIC_AUTH_TOKEN={key}", markup=False)
+    out.print(f"  claude --model {example}", markup=False)
+    out.print(_alias_table(session, manifest))
+    unknown = [a for a in session.aliases if a not in _manifest_aliases(manifest)]
+    if unknown:
+        out.print(f"other aliases in {settings.config}: {', '.join(unknown)}", markup=False)
+    err.print("Press Ctrl-C to stop.")
+
+
+def _manifest_aliases(manifest: Manifest) -> set[str]:
+    return {manifest.proxy_alias(p, t) for p in manifest.provider_ids for t in manifest.tier_ids}
+
+
+def _alias_table(session: ProxySession, manifest: Manifest) -> Table:
+    table = Table(title="Model aliases (--model)", title_justify="left")
+    for column in ("Alias", "Provider", "Tier"):
+        # Aliases are meant to be copied: wrap them, never cut them short.
+        table.add_column(column, overflow="fold")
+    served = set(session.aliases)
+    for provider in manifest.providers:
+        for tier in manifest.tiers:
+            alias = manifest.proxy_alias(provider.id, tier.id)
+            shown = alias if alias in served else f"[dim]{alias} (not in the config)[/dim]"
+            table.add_row(shown, provider.name, tier.name)
+    return table
+
+
+def _watch(session: ProxySession) -> None:
+    """Wait for Ctrl-C; a proxy that dies on its own ends the command with its log."""
+    while session.alive():
+        time.sleep(WATCH_INTERVAL)
+    assert session.log is not None
+    raise CompatError(
+        f"the proxy exited on its own (status {session.exit_status()}); "
+        f"last lines of its log:\n{session.log.quoted_tail()}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("boot-proxy")(boot_proxy)

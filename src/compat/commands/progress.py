@@ -1,0 +1,24 @@
+"""A one-line spinner on stderr for long steps (pip installs, image pulls, boots)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.markup import escape
+
+from compat.console import err
+
+STATUS_WIDTH = 100
+
+
+@contextmanager
+def status(title: str) -> Iterator[Callable[[str], None]]:
+    """Show `title` with a spinner; the yielded callback replaces the detail line under it."""
+    with err.status(escape(title)) as spinner:
+
+        def update(detail: str) -> None:
+            # Only the latest line matters; long pip lines would wrap and scroll.
+            spinner.update(f"{escape(title)}: {escape(detail[:STATUS_WIDTH])}")
+
+        yield update

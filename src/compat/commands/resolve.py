@@ -1,0 +1,73 @@
+"""`compat resolve`: which Claude Code and LiteLLM versions to test today."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from compat.console import err, out
+from compat.resolve import GITHUB_API, NPM_REGISTRY
+
+resolve_app = typer.Typer(
+    name="resolve",
+    help="Pick the versions under test: print the bare version on stdout, why on stderr.",
+    no_args_is_help=True,
+)
+
+
+class ChannelChoice(StrEnum):
+    stable = "stable"
+    latest = "latest"
+
+
+@resolve_app.command("claude-code")
+def resolve_claude_code(
+    min_age: Annotated[
+        str | None,
+        typer.Option(
+            "--min-age",
+            help="Only releases published at least this long ago (3d, 36h, 90m, 0); "
+            "without it, the `latest` dist-tag.",
+        ),
+    ] = None,
+    registry: Annotated[
+        str, typer.Option("--registry", help="npm registry base URL.", envvar="COMPAT_NPM_REGISTRY")
+    ] = NPM_REGISTRY,
+) -> None:
+    """Print the @anthropic-ai/claude-code version to test."""
+    from compat import resolve
+    from compat.durations import parse_duration
+
+    age = parse_duration(min_age) if min_age is not None else None
+    resolved = resolve.resolve_claude_code(registry=registry, min_age=age)
+    err.print(resolved.explanation)
+    out.print(resolved.version)
+
+
+@resolve_app.command("litellm")
+def resolve_litellm(
+    channel: Annotated[
+        ChannelChoice,
+        typer.Option(
+            "--channel", help="`stable`: vX.Y.Z-stable tags; `latest`: plain vX.Y.Z tags."
+        ),
+    ] = ChannelChoice.stable,
+    api_url: Annotated[
+        str, typer.Option("--api-url", help="GitHub API base URL.", envvar="COMPAT_GITHUB_API")
+    ] = GITHUB_API,
+) -> None:
+    """Print the newest BerriAI/litellm release tag of a channel (GITHUB_TOKEN is used if set)."""
+    from compat import resolve
+
+    resolved = resolve.resolve_litellm(
+        channel=channel.value, api_url=api_url, token=os.environ.get("GITHUB_TOKEN") or None
+    )
+    err.print(resolved.explanation)
+    out.print(resolved.version)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(resolve_app)

@@ -1,0 +1,153 @@
+"""`compat run`: every selected (feature, provider, tier) cell through real claude + LiteLLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
+from compat.commands.proxy_options import (
+    DEFAULTS,
+    BootTimeoutOption,
+    ConfigOption,
+    ImageOption,
+    LitellmVersionOption,
+    PortOption,
+    RuntimeOption,
+    TagOption,
+    UpstreamOption,
+    proxy_settings,
+)
+from compat.errors import InputError
+
+FAIL_ON_CHOICES = ("never", "fail")
+
+
+def run(
+    feature: Annotated[
+        list[str] | None, typer.Option("--feature", "-f", help="Only this feature (repeatable).")
+    ] = None,
+    provider: Annotated[
+        list[str] | None, typer.Option("--provider", "-p", help="Only this provider (repeatable).")
+    ] = None,
+    tier: Annotated[
+        list[str] | None, typer.Option("--tier", "-t", help="Only this tier (repeatable).")
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option("--shard", help="Run shard K of N (e.g. 2/4): N jobs cover the matrix once."),
+    ] = None,
+    manifest: ManifestOption = DEFAULT_MANIFEST_PATH,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Directory for results (and the matrix with --build)."),
+    ] = Path("out"),
+    claude: Annotated[
+        Path | None,
+        typer.Option(
+            "--claude",
+            help="claude binary [default: $COMPAT_CLAUDE_BIN, the newest `compat install "
+            "claude-code`, or claude on PATH].",
+        ),
+    ] = None,
+    proxy_url: Annotated[
+        str | None,
+        typer.Option("--proxy-url", help="Use this running proxy instead of booting one."),
+    ] = None,
+    proxy_key: Annotated[
+        str | None,
+        typer.Option("--proxy-key", help="Its key.", envvar="COMPAT_PROXY_KEY", show_default=False),
+    ] = None,
+    runtime: RuntimeOption = DEFAULTS["runtime"],
+    upstream: UpstreamOption = DEFAULTS["upstream"],
+    litellm_version: LitellmVersionOption = DEFAULTS["litellm_version"],
+    image: ImageOption = DEFAULTS["image"],
+    tag: TagOption = None,
+    port: PortOption = None,
+    config: ConfigOption = DEFAULTS["config"],
+    boot_timeout: BootTimeoutOption = DEFAULTS["timeout"],
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", "-j", min=1, help="Cells at once [default: 2 per core]."),
+    ] = None,
+    per_provider: Annotated[
+        int | None,
+        typer.Option(
+            "--per-provider", min=1, help="Cells at once per provider (live rate limits)."
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds one claude run may take.")
+    ] = 120.0,
+    attempts: Annotated[
+        int,
+        typer.Option("--attempts", min=1, help="Tries per cell on 429/529/503 (with backoff)."),
+    ] = 3,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip cells already in OUT/compat-results.jsonl.")
+    ] = False,
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="`fail`: exit 1 when any cell failed (PR gates).")
+    ] = "never",
+    build: Annotated[
+        bool, typer.Option("--build", help="Then build compatibility-matrix.json (and its page).")
+    ] = False,
+) -> None:
+    """Run the selected cells and write OUT/compat-results.json (and .jsonl as they finish)."""
+    from compat.job import JobRequest
+    from compat.manifest import load_manifest
+    from compat.runner import RunnerSettings, default_concurrency
+    from compat.selection import parse_shard, select_cells
+
+    if fail_on not in FAIL_ON_CHOICES:
+        raise InputError(
+            f"--fail-on: expected one of {', '.join(FAIL_ON_CHOICES)}, got {fail_on!r}"
+        )
+    loaded = load_manifest(manifest)
+    parsed_shard = parse_shard(shard) if shard else None
+    cells = select_cells(
+        loaded, features=feature, providers=provider, tiers=tier, shard=parsed_shard
+    )
+    if not cells:
+        raise InputError(
+            "the selection is empty: no cell matches these --feature/--provider/--tier"
+        )
+    from pydantic import SecretStr
+
+    request = JobRequest(
+        manifest=loaded,
+        cells=cells,
+        out_dir=out_dir,
+        runner=RunnerSettings(
+            concurrency=concurrency or default_concurrency(),
+            per_provider=per_provider,
+            max_attempts=attempts,
+            timeout_s=timeout,
+        ),
+        proxy=proxy_settings(
+            runtime=runtime,
+            upstream=upstream,
+            litellm_version=litellm_version,
+            image=image,
+            tag=tag,
+            port=port,
+            config=config,
+            timeout=boot_timeout,
+        ),
+        claude=claude,
+        proxy_url=proxy_url,
+        proxy_key=SecretStr(proxy_key) if proxy_key else None,
+        resume=resume,
+        shard=str(parsed_shard) if parsed_shard else None,
+    )
+    from compat.commands.run_display import execute
+
+    code = execute(request, build=build, fail_on=fail_on)
+    if code:
+        raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)

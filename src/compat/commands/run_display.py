@@ -1,0 +1,148 @@
+"""What `compat run` shows: progress while cells run, then the matrix and the paths written."""
+
+from __future__ import annotations
+
+import time
+
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from compat.console import err, out
+from compat.job import JobReport, JobRequest, run_job
+from compat.matrix import LoadedResults, Matrix, build_matrix, canonical_json
+from compat.outcome import ResultsFile, TierResult
+from compat.runner import RunCounts
+
+GLYPHS = {
+    "pass": ("✅", "green"),
+    "fail": ("❌", "red"),
+    "not_applicable": ("n/a", "dim"),
+    "not_tested": ("—", "yellow"),
+}
+
+
+def _counts_text(counts: RunCounts) -> str:
+    c = counts.by_status
+    return (
+        f"[green]{c['pass']} pass[/] · [red]{c['fail']} fail[/] · [dim]{c['not_applicable']} n/a[/]"
+    )
+
+
+def matrix_table(matrix: Matrix) -> Table:
+    table = Table(title=f"compat matrix ({matrix.upstream} upstream)", title_justify="left")
+    table.add_column("Feature", style="bold")
+    for provider in matrix.providers:
+        table.add_column(provider.name, justify="center")
+    for row in matrix.features:
+        cells = []
+        for provider in matrix.providers:
+            glyph, style = GLYPHS[row.providers[provider.id].status]
+            cells.append(Text(glyph, style=style))
+        table.add_row(row.name, *cells)
+    return table
+
+
+def _failures(results: list[TierResult]) -> list[str]:
+    return [
+        f"{r.feature_id} / {r.provider} / {r.tier}: {r.outcome.error}"
+        for r in results
+        if r.outcome.status == "fail"
+    ]
+
+
+def execute(request: JobRequest, *, build: bool, fail_on: str) -> int:
+    """Run the job with live progress; print the outcome; return the exit code."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]cells[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    task_id = None
+    booting = err.status("booting the LiteLLM proxy")
+
+    def on_boot(detail: str) -> None:
+        booting.update(f"booting the LiteLLM proxy: {escape(detail[:100])}")
+
+    def on_start(total: int, already: int) -> None:
+        nonlocal task_id
+        booting.stop()
+        progress.start()
+        task_id = progress.add_task("", total=total, completed=already)
+        if already:
+            err.print(f"resuming: {already} of {total} cells already recorded")
+
+    def on_result(result: TierResult, counts: RunCounts) -> None:
+        if task_id is not None:
+            progress.update(task_id, completed=counts.done, description=_counts_text(counts))
+        if result.outcome.status == "fail":
+            progress.console.print(
+                f"[red]✗[/] {result.feature_id} / {result.provider} / {result.tier}",
+                highlight=False,
+            )
+
+    started = time.monotonic()
+    if request.proxy_url is None:
+        booting.start()
+    try:
+        report = run_job(request, on_start=on_start, on_result=on_result, boot_progress=on_boot)
+    finally:
+        booting.stop()
+        progress.stop()
+    return _finish(request, report, started=started, build=build, fail_on=fail_on)
+
+
+def _finish(
+    request: JobRequest, report: JobReport, *, started: float, build: bool, fail_on: str
+) -> int:
+    from compat.files import write_atomic
+
+    results_file = ResultsFile.model_validate_json(report.results_path.read_text("utf-8"))
+    matrix = build_matrix(request.manifest, [LoadedResults(report.results_path, results_file)])
+    out.print(matrix_table(matrix))
+    failures = _failures(report.results)
+    elapsed = time.monotonic() - started
+    err.print(
+        f"{len(report.results)} of {len(request.cells)} cells recorded in {elapsed:.0f} s "
+        f"({len(failures)} failed); claude {report.versions.claude_code}, "
+        f"LiteLLM {report.versions.litellm}, {report.upstream} upstream"
+    )
+    out.print(f"results: {report.results_path}")
+    out.print(f"journal: {report.journal_path}")
+    if build:
+        matrix_path = request.out_dir / "compatibility-matrix.json"
+        write_atomic(matrix_path, canonical_json(matrix))
+        out.print(f"matrix:  {matrix_path}")
+        page = _write_page(matrix, request, results_file)
+        if page is not None:
+            out.print(f"page:    {page}")
+    if report.interrupted:
+        err.print("interrupted: finished cells are saved; `--resume` runs the rest")
+        return 130
+    if fail_on == "fail" and failures:
+        return 1
+    return 0
+
+
+def _write_page(matrix: Matrix, request: JobRequest, results: ResultsFile):
+    try:
+        from compat.render import write_page
+    except ImportError:
+        return None
+    return write_page(matrix, request.out_dir, results=[results])

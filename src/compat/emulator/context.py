@@ -1,0 +1,47 @@
+"""The state every wire module shares: the model, the recorder, the faults, Google auth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from compat.emulator.faults import FaultPlan
+from compat.emulator.recorder import Recorder
+from compat.emulator.types import ModelReply, NeutralRequest
+from compat.emulator.vertex import ServiceAccountKeys, TokenRegistry
+
+
+class ModelBackend(Protocol):
+    """What the wires need from the shared model behaviour."""
+
+    def respond(self, req: NeutralRequest) -> ModelReply: ...
+
+    def count_tokens(self, req: NeutralRequest) -> int: ...
+
+
+def _default_model() -> ModelBackend:
+    from compat.emulator.model import Model
+
+    return Model()
+
+
+@dataclass
+class EmulatorContext:
+    """One emulator's shared state; every wire reads and updates it through this object."""
+
+    model: ModelBackend = field(default_factory=_default_model)
+    recorder: Recorder = field(default_factory=Recorder)
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    vertex_tokens: TokenRegistry = field(default_factory=TokenRegistry)
+    """Access tokens the emulated Google OAuth endpoint issued."""
+    service_accounts: ServiceAccountKeys = field(default_factory=ServiceAccountKeys)
+    """Public keys of the service accounts the emulator generated."""
+
+    def write_service_account(
+        self, path: Path, *, token_uri: str, project_id: str = "compat-emulated"
+    ) -> Path:
+        """Generate a service-account JSON whose tokens this emulator will honour."""
+        return self.service_accounts.write_service_account(
+            path, token_uri=token_uri, project_id=project_id
+        )

@@ -1,0 +1,177 @@
+"""What every probe shares: the context of one cell, verdicts, and the common judging."""
+
+from __future__ import annotations
+
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from compat.driver import ClaudeInvocation, ClaudeRun, ProxyEndpoint, run_claude
+from compat.outcome import Fail, Pass
+
+NONCE_PREFIX = "COMPAT-"
+RETRYABLE_STATUSES = frozenset({429, 503, 529})
+ANTHROPIC_VERSION = "2023-06-01"
+
+
+def new_nonce() -> str:
+    """A fresh token no reply can contain unless this run's request reached the model."""
+    return NONCE_PREFIX + secrets.token_hex(6).upper()
+
+
+class Verdict(BaseModel):
+    """A probe's judgement of one tier, plus what the runner records as evidence."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    outcome: Pass | Fail
+    retryable: bool = False
+    usage: dict[str, Any] | None = None
+    excerpt: str | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    feature_id: str
+    provider: str
+    tier: str
+
+    def __str__(self) -> str:
+        return f"{self.feature_id}/{self.provider}/{self.tier}"
+
+
+ClaudeCall = Callable[[ClaudeInvocation], Awaitable[ClaudeRun]]
+
+
+@dataclass
+class ProbeContext:
+    """One cell's inputs: the model alias to ask for, a fresh nonce, and how to reach the proxy."""
+
+    cell: Cell
+    alias: str
+    proxy: ProxyEndpoint
+    claude_binary: Path | str = "claude"
+    nonce: str = field(default_factory=new_nonce)
+    timeout_s: float = 120.0
+    scratch_root: Path | None = None
+    runs: list[ClaudeRun] = field(default_factory=list)
+    evidence_key: str = ""
+    """Text unique to this run's upstream request bodies (default: the nonce)."""
+
+    def __post_init__(self) -> None:
+        self.evidence_key = self.evidence_key or self.nonce
+
+    async def claude(self, invocation: ClaudeInvocation) -> ClaudeRun:
+        run = await run_claude(
+            self.claude_binary, invocation, self.proxy, scratch_root=self.scratch_root
+        )
+        self.runs.append(run)
+        return run
+
+    def http(self) -> httpx.AsyncClient:
+        """A client for the proxy, authenticated like the CLI (bearer token)."""
+        return httpx.AsyncClient(
+            base_url=self.proxy.base_url,
+            headers={
+                "authorization": f"Bearer {self.proxy.api_key.get_secret_value()}",
+                "anthropic-version": ANTHROPIC_VERSION,
+            },
+            timeout=self.timeout_s,
+        )
+
+
+def fail(message: str, **kwargs: Any) -> Verdict:
+    return Verdict(outcome=Fail(error=message), **kwargs)
+
+
+def clip(text: str | None, limit: int = 300) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def cli_failure(run: ClaudeRun, timeout_s: float) -> Verdict | None:
+    """The failures every CLI probe shares: timeout, API error, crash, no result."""
+    common = {"usage": run.usage, "excerpt": run.excerpt()}
+    if run.timed_out:
+        return fail(f"claude did not finish within {timeout_s:.0f}s (killed)", **common)
+    status = run.api_error_status
+    result = run.result
+    if status is not None or (result is not None and result.is_error):
+        text = clip(result.result if result else None)
+        return fail(
+            f"API error {status if status is not None else ''}: {text}".replace("  ", " "),
+            retryable=status in RETRYABLE_STATUSES,
+            **common,
+        )
+    if result is None:
+        stderr = clip(run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "")
+        return fail(
+            f"claude exited with code {run.exit_code} without a result event"
+            + (f": {stderr}" if stderr else ""),
+            **common,
+        )
+    return None
+
+
+class Probe(ABC):
+    """How to ask for one feature and how to judge the answer."""
+
+    feature_id: ClassVar[str]
+
+    @abstractmethod
+    async def run(self, ctx: ProbeContext) -> Verdict: ...
+
+
+class CliProbe(Probe):
+    """A probe that is one `claude -p` call, judged on its transcript."""
+
+    @abstractmethod
+    def invocation(self, ctx: ProbeContext) -> ClaudeInvocation: ...
+
+    @abstractmethod
+    def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
+        """None when the feature worked, else what was expected and what was seen."""
+
+    def verdict(self, run: ClaudeRun, ctx: ProbeContext) -> Verdict:
+        failure = cli_failure(run, ctx.timeout_s)
+        if failure is not None:
+            return failure
+        problem = self.judge(run, ctx)
+        outcome: Pass | Fail = Pass() if problem is None else Fail(error=problem)
+        return Verdict(outcome=outcome, usage=run.usage, excerpt=run.excerpt())
+
+    async def run(self, ctx: ProbeContext) -> Verdict:
+        return self.verdict(await ctx.claude(self.invocation(ctx)), ctx)
+
+
+def expect_nonce(text: str, nonce: str, what: str = "the reply") -> str | None:
+    if nonce in text:
+        return None
+    return f"expected {what} to contain the nonce {nonce}, got: {clip(text) or '(empty)'}"
+
+
+def payload_marker(data_b64: str) -> str:
+    """A slice of a base64 payload unique to this run, to find its upstream requests by."""
+    middle = len(data_b64) // 2
+    return data_b64[max(0, middle - 24) : middle + 24]
+
+
+def http_error(response: httpx.Response) -> Verdict:
+    """A failed HTTP call to the proxy, with the upstream error it relayed."""
+    try:
+        body = response.json()
+        error = body.get("error", body) if isinstance(body, dict) else body
+        message = error.get("message", error) if isinstance(error, dict) else error
+    except ValueError:
+        message = response.text
+    return fail(
+        f"proxy answered HTTP {response.status_code}: {clip(str(message))}",
+        retryable=response.status_code in RETRYABLE_STATUSES,
+        excerpt=clip(response.text, 2000),
+    )

@@ -1,0 +1,38 @@
+"""A PDF made for this run reaches upstream; the reply carries the text inside it."""
+
+from __future__ import annotations
+
+import base64
+
+from compat.driver import ClaudeInvocation, ClaudeRun
+from compat.probes import register
+from compat.probes.base import CliProbe, ProbeContext, expect_nonce
+from compat.probes.media import one_line_pdf
+from compat.probes.prompts import PERMISSION_ARGS, user_message
+
+PDF_PROMPT = "What text does this PDF document contain? Reply with that text exactly."
+
+
+@register
+class PdfInput(CliProbe):
+    feature_id = "pdf_input"
+
+    def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
+        pdf = one_line_pdf(f"The secret code is {ctx.nonce}")
+        data = base64.b64encode(pdf).decode()
+        # The PDF's tail (xref) is the same for every run; mark by where the nonce sits.
+        at = pdf.index(ctx.nonce.encode()) // 3 * 4
+        ctx.evidence_key = data[at : at + 16]
+        document = {
+            "type": "document",
+            "source": {"type": "base64", "media_type": "application/pdf", "data": data},
+        }
+        return ClaudeInvocation(
+            model=ctx.alias,
+            stdin_messages=[user_message(document, {"type": "text", "text": PDF_PROMPT})],
+            extra_args=PERMISSION_ARGS,
+            timeout_s=ctx.timeout_s,
+        )
+
+    def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
+        return expect_nonce(run.final_text, ctx.nonce)

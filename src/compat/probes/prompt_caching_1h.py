@@ -1,0 +1,22 @@
+"""A one-hour TTL breakpoint survives the proxy: 1h cache-creation tokens are reported."""
+
+from __future__ import annotations
+
+from compat.driver import ClaudeInvocation, ClaudeRun
+from compat.probes import register
+from compat.probes.base import CliProbe, ProbeContext
+from compat.probes.prompt_caching import caching_problem
+from compat.probes.prompts import bash_invocation
+
+
+@register
+class PromptCaching1h(CliProbe):
+    feature_id = "prompt_caching_1h"
+
+    def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
+        # With this variable Claude Code marks all its breakpoints `ttl: "1h"` and sends
+        # the extended-cache-ttl beta.
+        return bash_invocation(ctx, env={"ENABLE_PROMPT_CACHING_1H": "1"})
+
+    def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
+        return caching_problem(run, ttl_field="ephemeral_1h_input_tokens")

@@ -1,0 +1,22 @@
+"""Cache breakpoints survive the proxy: the second turn reads the prefix the first wrote."""
+
+from __future__ import annotations
+
+from compat.driver import ClaudeInvocation, ClaudeRun
+from compat.probes import register
+from compat.probes.base import CliProbe, ProbeContext
+from compat.probes.prompt_caching import caching_problem
+from compat.probes.prompts import bash_invocation
+
+
+@register
+class PromptCaching5m(CliProbe):
+    feature_id = "prompt_caching_5m"
+
+    def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
+        # The Bash round trip makes two requests sharing the system prompt and tools:
+        # the second must read what the first wrote.
+        return bash_invocation(ctx)
+
+    def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
+        return caching_problem(run, ttl_field=None)

@@ -1,0 +1,89 @@
+"""The tool-search server tool is accepted and used: it finds a deferred tool."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from compat.outcome import Pass
+from compat.probes import register
+from compat.probes.base import Probe, ProbeContext, Verdict, clip, fail, http_error
+
+# Anthropic's tool search tool (regex variant) and the beta that enables it.
+# https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/tool-search-tool
+TOOL_SEARCH_TYPE = "tool_search_tool_regex_20251119"
+TOOL_SEARCH_BETA = "advanced-tool-use-2025-11-20"
+
+
+def weather_tool_name(ctx: ProbeContext) -> str:
+    return "weather_report_" + ctx.nonce.rsplit("-", 1)[-1].lower()
+
+
+def tool_search_body(ctx: ProbeContext) -> dict[str, Any]:
+    def deferred(name: str, description: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "description": description,
+            "input_schema": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+            "defer_loading": True,
+        }
+
+    return {
+        "model": ctx.alias,
+        "max_tokens": 1024,
+        "tools": [
+            {"type": TOOL_SEARCH_TYPE, "name": "tool_search_tool_regex"},
+            deferred(weather_tool_name(ctx), "Get the current weather report for a city."),
+            deferred("stock_quote", "Get the latest stock price for a ticker symbol."),
+            deferred("translate_text", "Translate text between two languages."),
+        ],
+        "messages": [
+            {
+                "role": "user",
+                "content": "Search your tools for the one that reports the weather, "
+                "then tell me that tool's exact name.",
+            }
+        ],
+    }
+
+
+def judge_tool_search(response: httpx.Response, ctx: ProbeContext) -> Verdict:
+    if response.status_code != 200:
+        return http_error(response)
+    try:
+        body = response.json()
+        content = body["content"]
+    except (ValueError, KeyError, TypeError):
+        return fail(f"expected a Messages response, got {clip(response.text)}")
+    types = [block.get("type") for block in content if isinstance(block, dict)]
+    if "server_tool_use" not in types:
+        return fail(f"expected a server_tool_use block (the search ran), got blocks {types}")
+    results = [b for b in content if b.get("type") == "tool_search_tool_result"]
+    found = json.dumps(results)
+    if weather_tool_name(ctx) not in found:
+        return fail(
+            f"expected a tool_search_tool_result referencing {weather_tool_name(ctx)}, "
+            f"got {clip(found) if results else f'blocks {types}'}"
+        )
+    return Verdict(outcome=Pass(), usage=body.get("usage"))
+
+
+@register
+class ToolSearch(Probe):
+    feature_id = "tool_search"
+
+    async def run(self, ctx: ProbeContext) -> Verdict:
+        ctx.evidence_key = weather_tool_name(ctx)
+        async with ctx.http() as client:
+            response = await client.post(
+                "/v1/messages",
+                json=tool_search_body(ctx),
+                headers={"anthropic-beta": TOOL_SEARCH_BETA},
+            )
+        return judge_tool_search(response, ctx)

@@ -1,0 +1,49 @@
+"""An image made for this run reaches upstream intact: the reply names its exact colour."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from compat.driver import ClaudeInvocation, ClaudeRun
+from compat.probes import register
+from compat.probes.base import CliProbe, ProbeContext, clip, payload_marker
+from compat.probes.media import hex_colour, solid_png
+from compat.probes.prompts import PERMISSION_ARGS, user_message
+
+VISION_PROMPT = (
+    "This image is a single solid colour. Reply with its exact hex colour code, "
+    "like #1a2b3c, and nothing else."
+)
+
+
+def colour_of(ctx: ProbeContext) -> tuple[int, int, int]:
+    # Derived from the nonce so the invocation and the judge agree without shared state.
+    seed = int(ctx.nonce.rsplit("-", 1)[-1], 16)
+    return ((seed >> 16) & 0xFF, (seed >> 8) & 0xFF, seed & 0xFF)
+
+
+@register
+class Vision(CliProbe):
+    feature_id = "vision"
+
+    def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
+        data = base64.b64encode(solid_png(colour_of(ctx))).decode()
+        ctx.evidence_key = payload_marker(data)
+        image = {
+            "type": "image",
+            "source": {"type": "base64", "media_type": "image/png", "data": data},
+        }
+        return ClaudeInvocation(
+            model=ctx.alias,
+            stdin_messages=[user_message(image, {"type": "text", "text": VISION_PROMPT})],
+            extra_args=PERMISSION_ARGS,
+            timeout_s=ctx.timeout_s,
+        )
+
+    def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
+        expected = hex_colour(colour_of(ctx))
+        found = [c.lower() for c in re.findall(r"#[0-9a-fA-F]{6}\b", run.final_text)]
+        if expected in found:
+            return None
+        return f"expected the image's colour {expected} in the reply, got: {clip(run.final_text)}"

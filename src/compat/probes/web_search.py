@@ -1,0 +1,57 @@
+"""Claude Code's WebSearch runs Anthropic's server-side web search tool through the proxy."""
+
+from __future__ import annotations
+
+import json
+
+from compat.driver import ClaudeInvocation, ClaudeRun, UserEvent
+from compat.probes import register
+from compat.probes.base import CliProbe, ProbeContext, clip
+from compat.probes.prompts import PERMISSION_ARGS
+
+
+@register
+class WebSearch(CliProbe):
+    feature_id = "web_search"
+
+    def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
+        prompt = (
+            f"Search the web for {ctx.nonce} using the WebSearch tool, "
+            "then reply with the title of the first result."
+        )
+        return ClaudeInvocation(
+            model=ctx.alias,
+            prompt=prompt,
+            extra_args=(*PERMISSION_ARGS, "--allowedTools", "WebSearch"),
+            timeout_s=ctx.timeout_s,
+        )
+
+    def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
+        calls = [b for b in run.blocks("tool_use") if b.get("name") == "WebSearch"]
+        if not calls:
+            names = [b.get("name") for b in run.blocks("tool_use")]
+            return f"expected a WebSearch tool call, saw tool calls {names or 'none'}"
+        # Claude Code runs WebSearch as a separate request carrying the server tool; its
+        # outcome reaches the transcript as the WebSearch tool result.
+        searches = [
+            e.tool_use_result
+            for e in run.of_type(UserEvent)
+            if isinstance(e.tool_use_result, dict) and "results" in e.tool_use_result
+        ]
+        if not searches:
+            errors = [clip(json.dumps(r.get("content"))) for r in run.tool_results]
+            return f"the WebSearch call returned no search results: {errors or 'no tool result'}"
+        hits = [
+            item
+            for search in searches
+            for entry in search.get("results", [])
+            if isinstance(entry, dict)
+            for item in entry.get("content", [])
+            if isinstance(item, dict) and item.get("url")
+        ]
+        if not hits:
+            return (
+                "expected web_search_tool_result entries with URLs, got "
+                f"{clip(json.dumps(searches))} (server_tool_use did not run upstream)"
+            )
+        return None

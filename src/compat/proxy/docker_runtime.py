@@ -1,0 +1,183 @@
+"""The `docker` runtime: LiteLLM's published image, run and always removed via the docker SDK."""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+
+from compat.errors import CompatError
+from compat.proxy.runtime import DEFAULT_GRACE_SECONDS, Launch
+
+DEFAULT_IMAGE = "ghcr.io/berriai/litellm"
+CONTAINER_CONFIG_PATH = "/compat/proxy_config.yaml"
+CONTAINER_FILES_DIR = "/compat/files"
+# LiteLLM's image listens here unless told otherwise; the bridge network maps it.
+CONTAINER_PORT = 4000
+LABEL = "org.compat.role"
+DOCKER_API_TIMEOUT = 30
+PUMP_JOIN_SECONDS = 5.0
+
+
+class DockerNetwork(StrEnum):
+    """`host` shares the host's loopback (emulated mode: the emulator is on 127.0.0.1 only);
+    `bridge` publishes the port on 127.0.0.1 (live mode)."""
+
+    host = "host"
+    bridge = "bridge"
+
+
+def default_tag(litellm_version: str) -> str:
+    """LiteLLM tags each release's image `v<version>`."""
+    return f"v{litellm_version}"
+
+
+def connect() -> docker.DockerClient:
+    """A client for the local daemon, or a CompatError saying how to get one."""
+    try:
+        client = docker.from_env(timeout=DOCKER_API_TIMEOUT)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        raise CompatError(
+            f"cannot reach a Docker daemon ({_reason(exc)}); start dockerd, or use --runtime local"
+        ) from None
+    return client
+
+
+class DockerRuntime:
+    """Runs `<image>:<tag> --config … --port …` detached; stop() removes the container."""
+
+    name = "docker"
+
+    def __init__(
+        self,
+        image: str,
+        tag: str,
+        network: DockerNetwork,
+        *,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.image = image
+        self.tag = tag
+        self.network = network
+        self._progress = progress or (lambda _line: None)
+        self._client: docker.DockerClient | None = None
+        self._container: Container | None = None
+        self._pump: threading.Thread | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.image}:{self.tag}"
+
+    @property
+    def container_id(self) -> str | None:
+        return self._container.id if self._container else None
+
+    def describe(self) -> str:
+        return f"docker {self.reference}"
+
+    def _ensure_image(self, client: docker.DockerClient) -> None:
+        try:
+            client.images.get(self.reference)
+            return
+        except docker.errors.ImageNotFound:
+            pass
+        self._progress(f"pulling {self.reference}")
+        try:
+            client.images.pull(self.image, tag=self.tag)
+        except docker.errors.DockerException as exc:
+            raise CompatError(
+                f"image {self.reference} is not on this machine and pulling it failed "
+                f"({_reason(exc)}); pull or load it first, or pass --image/--tag"
+            ) from None
+
+    def _container_spec(self, launch: Launch) -> dict[str, Any]:
+        files = {name: f"{CONTAINER_FILES_DIR}/{name}" for name in launch.environment.files}
+        volumes = {
+            str(launch.config_path.resolve()): {"bind": CONTAINER_CONFIG_PATH, "mode": "ro"},
+            **{
+                str(path.resolve()): {"bind": files[name], "mode": "ro"}
+                for name, path in launch.environment.files.items()
+            },
+        }
+        environment = {**launch.environment.values, **files, **launch.proxy_variables()}
+        if self.network is DockerNetwork.host:
+            listen = ["--host", "127.0.0.1", "--port", str(launch.port)]
+            network: dict[str, Any] = {"network_mode": "host"}
+        else:
+            listen = ["--host", "0.0.0.0", "--port", str(CONTAINER_PORT)]
+            network = {"ports": {f"{CONTAINER_PORT}/tcp": ("127.0.0.1", launch.port)}}
+        return {
+            "image": self.reference,
+            "command": ["--config", CONTAINER_CONFIG_PATH, *listen],
+            "environment": environment,
+            "volumes": volumes,
+            "name": f"compat-proxy-{secrets.token_hex(4)}",
+            "labels": {LABEL: "proxy"},
+            **network,
+        }
+
+    def start(self, launch: Launch) -> None:
+        client = self._client = connect()
+        self._ensure_image(client)
+        try:
+            # Created first and remembered, so stop() can remove it even if starting fails.
+            self._container = client.containers.create(**self._container_spec(launch))
+            self._container.start()
+            stream = self._container.logs(stream=True, follow=True, stdout=True, stderr=True)
+        except docker.errors.DockerException as exc:
+            raise CompatError(
+                f"cannot start a container from {self.reference}: {_reason(exc)}"
+            ) from None
+        self._pump = launch.log.pump(stream)
+
+    def exit_status(self) -> int | None:
+        if self._container is None:
+            return None
+        try:
+            self._container.reload()
+        except docker.errors.NotFound:
+            return -1
+        if self._container.status in ("exited", "dead"):
+            return int(self._container.attrs["State"]["ExitCode"])
+        return None
+
+    def stop(self, grace: float = DEFAULT_GRACE_SECONDS) -> None:
+        container, self._container = self._container, None
+        client, self._client = self._client, None
+        try:
+            if container is not None:
+                _stop_and_remove(container, grace)
+            if self._pump is not None:
+                self._pump.join(timeout=PUMP_JOIN_SECONDS)
+        finally:
+            if client is not None:
+                client.close()
+
+
+def _stop_and_remove(container: Container, grace: float) -> None:
+    """Docker's own stop: SIGTERM, SIGKILL after `grace`; then remove, whatever state it is in."""
+    try:
+        container.stop(timeout=max(1, math.ceil(grace)))
+    except docker.errors.NotFound:
+        return
+    except docker.errors.APIError:
+        pass  # Already stopped, or stuck: removal with force kills it either way.
+    try:
+        container.remove(force=True, v=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        raise CompatError(f"cannot remove container {container.name}: {_reason(exc)}") from None
+
+
+def _reason(exc: docker.errors.DockerException) -> str:
+    explanation = getattr(exc, "explanation", None)
+    return str(explanation or exc).strip()

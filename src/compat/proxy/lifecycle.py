@@ -1,0 +1,264 @@
+"""ProxySession: emulator (when emulated) + LiteLLM proxy, up and healthy inside a `with` block."""
+
+from __future__ import annotations
+
+import atexit
+import secrets
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from compat.errors import CompatError
+from compat.proxy.config import DEFAULT_PROXY_CONFIG, load_proxy_config
+from compat.proxy.docker_runtime import DEFAULT_IMAGE, DockerNetwork, DockerRuntime, default_tag
+from compat.proxy.environment import (
+    EMULATED_VERTEX_PROJECT,
+    ProxyEnvironment,
+    Upstream,
+    emulated_environment,
+    live_environment,
+)
+from compat.proxy.health import NotReady, free_port, wait_until_healthy
+from compat.proxy.local import LocalRuntime
+from compat.proxy.logs import ProxyLog, Redactor
+from compat.proxy.runtime import DEFAULT_GRACE_SECONDS, Launch, ProxyRuntime, RuntimeKind
+from compat.proxy.venv import DEFAULT_LITELLM_VERSION, ensure_litellm, is_release_version
+
+if TYPE_CHECKING:
+    from compat.emulator.server import EmulatorServer
+
+DEFAULT_TIMEOUT_SECONDS = 120.0
+MASTER_KEY_PREFIX = "sk-"
+
+
+def new_master_key() -> str:
+    """`sk-` and 48 URL-safe random characters: long enough that LiteLLM accepts it."""
+    return MASTER_KEY_PREFIX + secrets.token_urlsafe(36)
+
+
+class ProxySettings(BaseModel):
+    """How to boot the proxy: runtime, upstream mode, version, where and how long to wait."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    runtime: RuntimeKind = RuntimeKind.local
+    upstream: Upstream = Upstream.emulated
+    litellm_version: str = DEFAULT_LITELLM_VERSION
+    image: str = Field(default=DEFAULT_IMAGE, min_length=1)
+    tag: str | None = None
+    """Image tag; default `v<litellm_version>`."""
+    docker_network: DockerNetwork | None = None
+    """Default: `host` when emulated (the emulator binds 127.0.0.1 only), else `bridge`."""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    config: Path = DEFAULT_PROXY_CONFIG
+    timeout: float = Field(default=DEFAULT_TIMEOUT_SECONDS, gt=0)
+    grace: float = Field(default=DEFAULT_GRACE_SECONDS, gt=0)
+    log_path: Path | None = None
+    """Where the proxy's (redacted) log goes; default: a temp dir removed on exit."""
+
+    @field_validator("litellm_version")
+    @classmethod
+    def _release_version(cls, version: str) -> str:
+        if not is_release_version(version):
+            raise ValueError(f"{version!r} is not a LiteLLM release version (e.g. 1.106.2)")
+        return version
+
+    @property
+    def image_tag(self) -> str:
+        return self.tag or default_tag(self.litellm_version)
+
+    @property
+    def network(self) -> DockerNetwork:
+        if self.docker_network is not None:
+            return self.docker_network
+        return DockerNetwork.host if self.upstream is Upstream.emulated else DockerNetwork.bridge
+
+
+class ProxyStartError(CompatError):
+    """The proxy did not become healthy; the message quotes the end of its log."""
+
+
+class ProxySession:
+    """One booted proxy. Use as a context manager; everything it started is stopped on exit."""
+
+    def __init__(
+        self, settings: ProxySettings, *, progress: Callable[[str], None] | None = None
+    ) -> None:
+        self.settings = settings
+        self.master_key = new_master_key()
+        self.redact = Redactor([self.master_key])
+        self.port = settings.port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.aliases: list[str] = []
+        self.emulator: EmulatorServer | None = None
+        self.runtime: ProxyRuntime | None = None
+        self.log: ProxyLog | None = None
+        self.boot_seconds: float | None = None
+        self._progress = progress or (lambda _line: None)
+        self._stack = ExitStack()
+        self._work_dir: Path | None = None
+        self._stopped = False
+
+    # -- context manager -------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Boot emulator and proxy and wait until the proxy is healthy; stops all on failure."""
+        _track(self)
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        config = load_proxy_config(self.settings.config)
+        self.aliases = config.aliases
+        work_dir = self._work_dir = Path(tempfile.mkdtemp(prefix="compat-proxy-"))
+        environment = self._environment(work_dir)
+        self.redact.add(*environment.secrets)
+        self.log = ProxyLog(self.settings.log_path or work_dir / "litellm.log", self.redact)
+        runtime = self.runtime = self._runtime()
+        launch = Launch(
+            config_path=self.settings.config.resolve(),
+            port=self.port,
+            environment=environment,
+            master_key=self.master_key,
+            log=self.log,
+            work_dir=work_dir,
+            inherit_environment=self.settings.upstream is Upstream.live,
+        )
+        self._progress(f"starting the proxy ({runtime.describe()}) on {self.base_url}")
+        runtime.start(launch)
+        try:
+            log = self.log
+            self.boot_seconds = wait_until_healthy(
+                self.base_url,
+                timeout=self.settings.timeout,
+                exit_status=runtime.exit_status,
+                startup_failure=lambda: log.startup_failure,
+            )
+        except NotReady as exc:
+            raise self._start_error(str(exc)) from None
+
+    def _environment(self, work_dir: Path) -> ProxyEnvironment:
+        if self.settings.upstream is Upstream.live:
+            return live_environment()
+        # Imported here: only emulated mode needs the emulator and its dependencies.
+        from compat.emulator.server import EmulatorServer
+
+        self._progress("starting the provider emulator")
+        emulator = self.emulator = self._stack.enter_context(EmulatorServer())
+        # Generated by this emulator instance: it honours tokens only for keys it made.
+        credentials = emulator.write_service_account(
+            work_dir / "vertex-service-account.json", project_id=EMULATED_VERTEX_PROJECT
+        )
+        return emulated_environment(emulator.url, credentials)
+
+    def _runtime(self) -> ProxyRuntime:
+        settings = self.settings
+        if settings.runtime is RuntimeKind.docker:
+            return DockerRuntime(
+                settings.image, settings.image_tag, settings.network, progress=self._progress
+            )
+        binary = ensure_litellm(settings.litellm_version, progress=self._progress)
+        return LocalRuntime(binary, settings.litellm_version)
+
+    def _start_error(self, reason: str) -> ProxyStartError:
+        assert self.runtime is not None and self.log is not None
+        # Stop first: the last lines the proxy wrote while dying belong in the message.
+        self.runtime.stop(self.settings.grace)
+        where = f" ({self.log.path})" if self.settings.log_path else ""
+        return ProxyStartError(
+            f"{self.runtime.describe()}: {self.redact(reason)}.\n"
+            f"Last lines of its log{where}:\n{self.log.quoted_tail()}"
+        )
+
+    def alive(self) -> bool:
+        """Whether the proxy is still running."""
+        return self.runtime is not None and not self._stopped and self.exit_status() is None
+
+    def exit_status(self) -> int | None:
+        """None while running; its exit status once it has exited."""
+        return self.runtime.exit_status() if self.runtime is not None else None
+
+    def stop(self) -> None:
+        """Stop the proxy, then the emulator, then remove temp files. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            if self.runtime is not None:
+                self.runtime.stop(self.settings.grace)
+        finally:
+            self._stack.close()
+            if self._work_dir is not None:
+                shutil.rmtree(self._work_dir, ignore_errors=True)
+            _untrack(self)
+
+
+# -- never leave anything behind -----------------------------------------------------------
+# Sessions still open when the interpreter exits (or is told to by SIGTERM/SIGHUP) are
+# stopped by an atexit hook; the signal handlers turn those signals into SystemExit so
+# `with` blocks unwind the normal way first.
+
+_open_sessions: set[ProxySession] = set()
+_registry_lock = threading.Lock()
+_hooks_installed = False
+
+
+def _track(session: ProxySession) -> None:
+    global _hooks_installed
+    with _registry_lock:
+        _open_sessions.add(session)
+        if not _hooks_installed:
+            atexit.register(_stop_open_sessions)
+            _install_signal_handlers()
+            _hooks_installed = True
+
+
+def _untrack(session: ProxySession) -> None:
+    with _registry_lock:
+        _open_sessions.discard(session)
+
+
+def _stop_open_sessions() -> None:
+    with _registry_lock:
+        sessions = list(_open_sessions)
+    for session in sessions:
+        session.stop()
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _install_signal_handlers() -> None:
+    # Python only allows handlers in the main thread; a session opened elsewhere relies on
+    # the atexit hook. Handlers someone else installed are left alone.
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _exit_on_signal)

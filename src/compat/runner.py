@@ -1,0 +1,215 @@
+"""Fan out cells to their probes with bounded concurrency; record every cell exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compat.driver import ProxyEndpoint
+from compat.journal import Journal
+from compat.manifest import Manifest
+from compat.outcome import Evidence, Fail, NotApplicable, TierResult, UpstreamRequest
+from compat.probes import load_probes
+from compat.probes.base import Cell, ProbeContext, Verdict, clip
+
+UpstreamLookup = Callable[[str, int], list[UpstreamRequest]]
+"""(text that appears in the request bodies, sequence number to start after) → requests."""
+
+
+def default_concurrency() -> int:
+    """Each `claude` process is mostly CPU for ~0.6 s; a few per core keep them all busy."""
+    return max(2, min(16, (os.cpu_count() or 2) * 2))
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    concurrency: int = field(default_factory=default_concurrency)
+    per_provider: int | None = None
+    max_attempts: int = 3
+    backoff_s: float = 1.0
+    backoff_cap_s: float = 20.0
+    timeout_s: float = 120.0
+    claude_binary: str = "claude"
+    scratch_root: Path | None = None
+
+
+@dataclass
+class RunCounts:
+    total: int
+    done: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+
+
+ProgressCallback = Callable[[TierResult, RunCounts], None]
+
+
+def _clip_strings(value: Any, limit: int = 160) -> Any:
+    """Shorten long strings (system prompts, base64 payloads) so evidence stays readable."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + f"… [{len(value)} chars]"
+    if isinstance(value, list):
+        return [_clip_strings(v, limit) for v in value[:20]] + (
+            [f"… [{len(value) - 20} more]"] if len(value) > 20 else []
+        )
+    if isinstance(value, dict):
+        return {k: _clip_strings(v, limit) for k, v in value.items()}
+    return value
+
+
+def summarise_body(body: Any, limit: int = 1500) -> str:
+    text = json.dumps(_clip_strings(body), ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class Runner:
+    """Runs selected cells against one proxy and reports each result as it completes."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        proxy: ProxyEndpoint,
+        settings: RunnerSettings,
+        *,
+        journal: Journal,
+        upstream_lookup: UpstreamLookup | None = None,
+        upstream_seq: Callable[[], int] | None = None,
+        proxy_exit_status: Callable[[], int | None] | None = None,
+        on_result: ProgressCallback | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.proxy = proxy
+        self.settings = settings
+        self.journal = journal
+        self.upstream_lookup = upstream_lookup
+        self.upstream_seq = upstream_seq or (lambda: 0)
+        self.proxy_exit_status = proxy_exit_status or (lambda: None)
+        self.on_result = on_result or (lambda _r, _c: None)
+        self.probes = load_probes()
+        self._global = asyncio.Semaphore(settings.concurrency)
+        self._per_provider: dict[str, asyncio.Semaphore] = {}
+        self._lock = asyncio.Lock()
+
+    def _provider_gate(self, provider: str) -> asyncio.Semaphore:
+        limit = self.settings.per_provider or self.settings.concurrency
+        return self._per_provider.setdefault(provider, asyncio.Semaphore(limit))
+
+    async def run(self, cells: list[Cell], done: list[TierResult]) -> list[TierResult]:
+        """Run `cells` not already in `done`; returns `done` plus the new results, in order."""
+        finished = {r.key: r for r in done}
+        todo = [c for c in cells if (c.feature_id, c.provider, c.tier) not in finished]
+        counts = RunCounts(total=len(cells), done=len(cells) - len(todo))
+        for result in done:
+            counts.by_status[result.outcome.status] += 1
+        # Long-context cells take longest: start them first so they don't form the tail.
+        todo.sort(key=lambda c: c.feature_id != "long_context_1m")
+        results = await asyncio.gather(*(self._run_cell(c, counts) for c in todo))
+        for result in results:
+            finished[result.key] = result
+        return [
+            finished[(c.feature_id, c.provider, c.tier)]
+            for c in cells
+            if (c.feature_id, c.provider, c.tier) in finished
+        ]
+
+    async def _run_cell(self, cell: Cell, counts: RunCounts) -> TierResult:
+        reason = self.manifest.not_applicable_reason(cell.feature_id, cell.provider, cell.tier)
+        if reason is not None:
+            result = TierResult(
+                feature_id=cell.feature_id,
+                provider=cell.provider,
+                tier=cell.tier,
+                outcome=NotApplicable(reason=reason),
+            )
+        else:
+            async with self._global, self._provider_gate(cell.provider):
+                result = await self._attempts(cell)
+        async with self._lock:
+            self.journal.append(result)
+            counts.done += 1
+            counts.by_status[result.outcome.status] += 1
+            self.on_result(result, counts)
+        return result
+
+    async def _attempts(self, cell: Cell) -> TierResult:
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            ctx = ProbeContext(
+                cell=cell,
+                alias=self.manifest.proxy_alias(cell.provider, cell.tier),
+                proxy=self.proxy,
+                claude_binary=self.settings.claude_binary,
+                timeout_s=self.settings.timeout_s,
+                scratch_root=self.settings.scratch_root,
+            )
+            seq = self.upstream_seq()
+            verdict = await self._judge(cell, ctx)
+            if not verdict.retryable or attempt >= self.settings.max_attempts:
+                break
+            delay = min(self.settings.backoff_cap_s, self.settings.backoff_s * 2 ** (attempt - 1))
+            await asyncio.sleep(delay * (0.5 + random.random() / 2))
+        if verdict.retryable and isinstance(verdict.outcome, Fail):
+            verdict = verdict.model_copy(
+                update={
+                    "outcome": Fail(error=f"{verdict.outcome.error} (after {attempt} attempts)")
+                }
+            )
+        return TierResult(
+            feature_id=cell.feature_id,
+            provider=cell.provider,
+            tier=cell.tier,
+            outcome=verdict.outcome,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            evidence=Evidence(
+                usage=verdict.usage,
+                upstream_requests=self._upstream(ctx, seq),
+                transcript_excerpt=verdict.excerpt,
+                exit_code=ctx.runs[-1].exit_code if ctx.runs else None,
+                attempts=attempt,
+            ),
+        )
+
+    async def _judge(self, cell: Cell, ctx: ProbeContext) -> Verdict:
+        probe = self.probes[cell.feature_id]
+        try:
+            verdict = await probe.run(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a crashed probe is a red cell, never a lost one
+            verdict = Verdict(outcome=Fail(error=f"probe crashed: {type(exc).__name__}: {exc}"))
+        status = self.proxy_exit_status()
+        if status is not None:
+            return Verdict(
+                outcome=Fail(error=f"proxy died (exit status {status}) during this cell"),
+                excerpt=verdict.excerpt,
+            )
+        return verdict
+
+    def _upstream(self, ctx: ProbeContext, seq: int) -> list[UpstreamRequest]:
+        if self.upstream_lookup is None:
+            return []
+        return self.upstream_lookup(ctx.evidence_key, seq)[:6]
+
+
+def recorded_to_evidence(record: Any) -> UpstreamRequest:
+    """An emulator RecordedRequest as a compact evidence entry."""
+    summary = None
+    if record.error_kind or record.error_message:
+        summary = clip(f"{record.error_kind or 'error'}: {record.error_message or ''}", 500)
+    return UpstreamRequest(
+        provider=record.provider,
+        method=record.method,
+        path=record.path,
+        status=record.status,
+        summary=summary,
+        body_excerpt=summarise_body(record.body),
+    )

@@ -1,0 +1,92 @@
+"""The cached LiteLLM venvs: layout, completeness marker, and failed installs leave nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compat.errors import CompatError, InputError
+from compat.proxy.venv import (
+    MARKER_NAME,
+    InstallMarker,
+    cache_root,
+    ensure_litellm,
+    installed_binary,
+    installed_versions,
+    requirement,
+    validate_version,
+    venv_dir,
+)
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "compat" / "litellm"
+
+
+def _fake_install(version: str, *, marker_requirement: str | None = None) -> Path:
+    target = venv_dir(version)
+    (target / "bin").mkdir(parents=True)
+    binary = target / "bin" / "litellm"
+    binary.write_text("#!/bin/sh\n")
+    marker = InstallMarker(
+        requirement=marker_requirement or requirement(version), python="3.11", installed_at="x"
+    )
+    (target / MARKER_NAME).write_text(marker.model_dump_json())
+    return binary
+
+
+def test_layout_follows_xdg_cache_home(cache: Path) -> None:
+    assert cache_root() == cache
+    assert venv_dir("1.106.2") == cache / "1.106.2"
+
+
+def test_layout_defaults_to_home_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_root() == tmp_path / ".cache" / "compat" / "litellm"
+
+
+@pytest.mark.parametrize("version", ["1.106.2", "1.2", "1.80.0rc1", "1.2.3.post1"])
+def test_release_versions_are_accepted(version: str) -> None:
+    assert validate_version(version) == version
+
+
+@pytest.mark.parametrize("version", ["latest", "../1.0", "1", "1.0 ; rm", ""])
+def test_anything_else_is_refused_before_it_names_a_directory(version: str) -> None:
+    with pytest.raises(InputError, match="not a LiteLLM release version"):
+        validate_version(version)
+
+
+def test_a_venv_counts_only_with_its_marker(cache: Path) -> None:
+    binary = _fake_install("1.2.3")
+    assert installed_binary("1.2.3") == binary
+    assert ensure_litellm("1.2.3") == binary
+    (binary.parent.parent / MARKER_NAME).unlink()
+    assert installed_binary("1.2.3") is None
+
+
+def test_a_marker_for_other_extras_does_not_count(cache: Path) -> None:
+    _fake_install("1.2.3", marker_requirement="litellm[proxy]==1.2.3")
+    assert installed_binary("1.2.3") is None
+
+
+def test_installed_versions_lists_complete_installs_only(cache: Path) -> None:
+    _fake_install("1.2.3")
+    _fake_install("1.10.0")
+    (cache / "2.0.0" / "bin").mkdir(parents=True)  # half-made: no marker
+    assert installed_versions() == ["1.2.3", "1.10.0"]
+
+
+def test_a_failed_install_leaves_no_venv_and_explains(cache: Path) -> None:
+    lines: list[str] = []
+    with pytest.raises(CompatError) as caught:
+        ensure_litellm("999.0.0", progress=lines.append)
+    message = str(caught.value)
+    assert "failed" in message and "litellm[proxy,google]==999.0.0" in message
+    assert not (cache / "999.0.0").exists()
+    assert any("pip install" in line for line in lines)
+    log = cache / ".999.0.0.install.log"
+    assert log.exists() and str(log) in message

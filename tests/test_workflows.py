@@ -1,0 +1,291 @@
+"""The shipped CI workflows and Dockerfile, parsed and checked for their structure."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import shlex
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import typer
+import yaml
+
+from compat.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+MATRIX_WORKFLOW = WORKFLOWS / "compat-matrix.yml"
+GATE_WORKFLOW = WORKFLOWS / "compat-pr-gate.yml"
+# Commands the workflows call that are wired after this file was written; their flags are
+# checked as soon as they are registered.
+PENDING_COMMANDS = frozenset({"publish"})
+
+
+def load(path: Path) -> dict[Any, Any]:
+    return yaml.safe_load(path.read_text())
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    return workflow[True]
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return job["steps"]
+
+
+def script(step: dict[str, Any]) -> str:
+    """A step's `run` script without its comment lines."""
+    lines = step.get("run", "").splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+
+
+def step_index(job: dict[str, Any], fragment: str) -> int:
+    """The index of the only step whose `run` contains `fragment`."""
+    found = [i for i, step in enumerate(steps(job)) if fragment in script(step)]
+    assert len(found) == 1, f"expected one step running {fragment!r}, found {len(found)}"
+    return found[0]
+
+
+def uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in steps(job) if s.get("uses", "").startswith(f"{action}@")]
+
+
+def evaluate(expression: str, event_name: str, tag: str | None = None) -> bool:
+    """Evaluate the small subset of GitHub expressions the job filter uses."""
+    python = expression.replace("||", " or ").replace("&&", " and ")
+    python = re.sub(r"endsWith\(([^,]+),\s*([^)]+)\)", r"str(\1).endswith(\2)", python)
+    release = SimpleNamespace(tag_name=tag or "")
+    github = SimpleNamespace(event_name=event_name, event=SimpleNamespace(release=release))
+    return bool(eval(python, {"__builtins__": {"str": str}}, {"github": github}))
+
+
+@pytest.fixture(scope="module")
+def matrix_workflow() -> dict[Any, Any]:
+    return load(MATRIX_WORKFLOW)
+
+
+@pytest.fixture(scope="module")
+def gate_workflow() -> dict[Any, Any]:
+    return load(GATE_WORKFLOW)
+
+
+# --- compat-matrix.yml ------------------------------------------------------------------------
+
+
+def test_matrix_triggers(matrix_workflow):
+    on = triggers(matrix_workflow)
+    assert on["schedule"] == [{"cron": "0 6 * * *"}]
+    assert on["release"] == {"types": ["published"]}
+    skip = on["workflow_dispatch"]["inputs"]["skip_publish"]
+    assert (skip["type"], skip["default"]) == ("boolean", False)
+
+
+@pytest.mark.parametrize(
+    ("event", "tag", "runs"),
+    [
+        ("schedule", None, True),
+        ("workflow_dispatch", None, True),
+        ("release", "v1.80.0-stable", True),
+        ("release", "v1.80.0-nightly", False),
+        ("release", "v1.80.0", False),
+        ("release", "v1.80.0-stable.1", False),
+        ("release", "v1.81.0-rc.1", False),
+    ],
+)
+def test_releases_run_only_for_stable_tags(matrix_workflow, event, tag, runs):
+    jobs = matrix_workflow["jobs"]
+    assert evaluate(jobs["resolve"]["if"], event, tag) is runs
+
+
+def needs(job: dict[str, Any]) -> set[str]:
+    value = job.get("needs", [])
+    return {value} if isinstance(value, str) else set(value)
+
+
+def test_every_job_waits_for_resolve(matrix_workflow):
+    jobs = matrix_workflow["jobs"]
+    # Skipping `resolve` (a non-stable release) then skips everything downstream.
+    assert needs(jobs["run"]) == {"resolve"}
+    assert needs(jobs["publish"]) == {"resolve", "run"}
+    assert set(jobs) == {"resolve", "run", "publish"}
+
+
+def test_resolve_job_outputs_both_versions(matrix_workflow):
+    resolve = matrix_workflow["jobs"]["resolve"]
+    claude = steps(resolve)[step_index(resolve, "compat resolve claude-code")]
+    litellm = steps(resolve)[step_index(resolve, "compat resolve litellm")]
+    assert "compat resolve claude-code --min-age 3d" in claude["run"]
+    assert litellm["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert resolve["outputs"] == {
+        "claude_code_version": f"${{{{ steps.{claude['id']}.outputs.version }}}}",
+        "litellm_tag": f"${{{{ steps.{litellm['id']}.outputs.tag }}}}",
+        "litellm_version": f"${{{{ steps.{litellm['id']}.outputs.version }}}}",
+    }
+
+
+def test_shards_cover_the_matrix_exactly_once(matrix_workflow):
+    run = matrix_workflow["jobs"]["run"]
+    shards = run["strategy"]["matrix"]["shard"]
+    command = steps(run)[step_index(run, "compat run")]["run"]
+    match = re.search(r"--shard \$\{\{ matrix\.shard \}\}/(\d+)", command)
+    assert match, command
+    assert shards == list(range(1, int(match[1]) + 1))
+    assert run["strategy"]["fail-fast"] is False
+
+
+def test_claude_is_installed_from_the_resolved_version_before_the_run(matrix_workflow):
+    run = matrix_workflow["jobs"]["run"]
+    install = step_index(run, "compat install claude-code")
+    assert install < step_index(run, "compat run")
+    assert run["env"]["CLAUDE_CODE_VERSION"] == ("${{ needs.resolve.outputs.claude_code_version }}")
+    assert '--version "$CLAUDE_CODE_VERSION"' in steps(run)[install]["run"]
+    assert run["env"]["LITELLM_TAG"] == "${{ needs.resolve.outputs.litellm_tag }}"
+
+
+def test_each_shard_uploads_its_results_and_publish_downloads_them_all(matrix_workflow):
+    run, publish = matrix_workflow["jobs"]["run"], matrix_workflow["jobs"]["publish"]
+    [upload] = uses(run, "actions/upload-artifact")
+    assert upload["with"]["path"] == "out/compat-results.json"
+    assert "${{ matrix.shard }}" in upload["with"]["name"]
+    [download] = uses(publish, "actions/download-artifact")
+    pattern = download["with"]["pattern"]
+    for shard in run["strategy"]["matrix"]["shard"]:
+        name = upload["with"]["name"].replace("${{ matrix.shard }}", str(shard))
+        assert fnmatch.fnmatch(name, pattern)
+    assert download["with"]["path"] == "shards/"
+
+
+def test_publish_job_merges_diffs_renders_publishes_and_keeps_artifacts(matrix_workflow):
+    publish = matrix_workflow["jobs"]["publish"]
+    order = [
+        step_index(publish, "compat build -r shards/"),
+        step_index(publish, "compat diff"),
+        step_index(publish, "compat render"),
+        step_index(publish, "compat publish"),
+    ]
+    assert order == sorted(order)
+    publish_step = steps(publish)[order[-1]]
+    assert "--results shards/" in publish_step["run"]
+    assert publish_step["env"]["DOCS_REPO_TOKEN"] == "${{ secrets.DOCS_REPO_TOKEN }}"
+    assert publish_step["env"]["SKIP_PUBLISH"] == (
+        "${{ inputs.skip_publish && '--skip-publish' || '' }}"
+    )
+    assert "$SKIP_PUBLISH" in publish_step["run"]
+    [upload] = uses(publish, "actions/upload-artifact")
+    kept = upload["with"]["path"].split()
+    assert {"out/", "shards/"} <= set(kept)
+    assert upload["if"] == "${{ !cancelled() }}"
+
+
+def all_steps(*workflows: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [s for w in workflows for job in w["jobs"].values() for s in steps(job)]
+
+
+def test_secrets_and_event_text_never_pasted_into_scripts(matrix_workflow, gate_workflow):
+    for step in all_steps(matrix_workflow, gate_workflow):
+        script = step.get("run", "")
+        # Secrets reach scripts through `env` (masked); event text could inject commands.
+        assert "secrets." not in script, step
+        assert "github.event.release" not in script, step
+        assert "github.event.pull_request.title" not in script, step
+
+
+# --- compat-pr-gate.yml -----------------------------------------------------------------------
+
+
+def test_gate_runs_on_pull_requests(gate_workflow):
+    assert set(triggers(gate_workflow)) == {"pull_request"}
+
+
+def test_gate_resolves_installs_builds_and_fails_on_a_failing_cell(gate_workflow):
+    [gate] = gate_workflow["jobs"].values()
+    resolve = step_index(gate, "compat resolve claude-code --min-age 3d")
+    install = step_index(gate, "compat install claude-code")
+    build = step_index(gate, "docker build")
+    run = step_index(gate, "compat run")
+    assert resolve < install < run and build < run
+    command = steps(gate)[run]["run"]
+    for flag in ("--runtime docker", "--fail-on fail"):
+        assert flag in command
+    built = re.search(r'--tag "([^"]+)"', steps(gate)[build]["run"])
+    image = re.search(r'--image "([^"]+)"', command)
+    tag = re.search(r'--tag "([^"]+)"', command)
+    assert built and image and tag
+    assert built[1] == f"{image[1]}:{tag[1]}"
+    assert f"steps.{steps(gate)[resolve]['id']}.outputs.version" in steps(gate)[install]["run"]
+
+
+# --- commands and flags the workflows use -----------------------------------------------------
+
+
+def compat_invocations(*workflows: dict[Any, Any]) -> list[list[str]]:
+    """Every `compat …` command line in the workflows' scripts, split into words."""
+    found = []
+    for step in all_steps(*workflows):
+        script = step.get("run", "").replace("\\\n", " ")
+        for line in script.splitlines():
+            for match in re.finditer(r"(?:^|\$\(|\s)compat (?P<rest>[^)\n|>]*)", line):
+                words = shlex.split(re.sub(r"\$\{\{[^}]*\}\}", "X", match["rest"]))
+                found.append(words)
+    return found
+
+
+def test_workflows_call_existing_commands_with_existing_flags(matrix_workflow, gate_workflow):
+    root = typer.main.get_command(app)
+    context = root.context_class(root)
+    invocations = compat_invocations(matrix_workflow, gate_workflow)
+    called = {words[0] for words in invocations}
+    assert {"resolve", "install", "run", "build", "diff", "render", "publish"} <= called
+    for words in invocations:
+        command: Any = root
+        rest = list(words)
+        # Groups (`compat resolve …`) have sub-commands; walk down to the command itself.
+        while hasattr(command, "get_command") and rest and not rest[0].startswith("-"):
+            command = command.get_command(context, rest.pop(0))
+        if command is None and words[0] in PENDING_COMMANDS:
+            continue
+        assert command is not None, f"compat {' '.join(words)}: no such command"
+        known = {opt for param in command.params for opt in param.opts}
+        flags = {w.split("=")[0] for w in rest if w.startswith("--")}
+        assert flags <= known, f"compat {' '.join(words)}: unknown {sorted(flags - known)}"
+
+
+# --- Dockerfile -------------------------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, comments dropped and continuation lines joined."""
+    text = (ROOT / "Dockerfile").read_text()
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    pairs = []
+    for line in joined.splitlines():
+        if line.strip():
+            keyword, _, args = line.strip().partition(" ")
+            pairs.append((keyword.upper(), " ".join(args.split())))
+    return pairs
+
+
+def test_dockerfile_builds_compat_with_pinned_claude_code():
+    instructions = dockerfile_instructions()
+    froms = [(i, args) for i, (kw, args) in enumerate(instructions) if kw == "FROM"]
+    final_index, final = froms[-1]
+    assert final.startswith("python:3.11-slim")
+    node_stages = [args.split(" AS ")[-1] for _, args in froms if args.startswith("node:20")]
+    assert node_stages, "Node 20 comes from a node:20 stage"
+    copies = [args for kw, args in instructions[final_index:] if kw == "COPY"]
+    assert any(f"--from={node_stages[0]}" in args for args in copies)
+    after_final = instructions[final_index + 1 :]
+    # An ARG declared before the final FROM is not visible inside the final stage.
+    assert ("ARG", "CLAUDE_CODE_VERSION") in after_final
+    runs = " ".join(args for kw, args in after_final if kw == "RUN")
+    assert "npm install --global" in runs
+    assert '"@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}"' in runs
+    assert "pip install --no-cache-dir ." in runs
+    [entrypoint] = [args for kw, args in instructions if kw == "ENTRYPOINT"]
+    assert json.loads(entrypoint) == ["compat"]
