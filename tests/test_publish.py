@@ -244,6 +244,18 @@ def test_target_must_stay_inside_the_repository(remote, live_bytes, target):
         publish_matrix(live_bytes, repo_url=remote.url, target_path=target)
 
 
+def test_a_symlinked_directory_cannot_redirect_the_write(remote, live_bytes, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+
+    def plant_symlink(clone: Path) -> None:
+        (clone / "src").symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(CompatError, match="resolves outside the docs repository"):
+        publish_matrix(live_bytes, repo_url=remote.url, after_clone=plant_symlink)
+    assert list(outside.iterdir()) == []
+
+
 def test_missing_branch_is_named(remote, live_bytes):
     with pytest.raises(CompatError, match=r"cloning .*docs\.git \(branch gh-pages\) failed"):
         publish_matrix(live_bytes, repo_url=remote.url, branch="gh-pages")

@@ -253,9 +253,20 @@ def test_drill_down_shows_each_tier_and_the_upstream_requests():
     body = request.one("pre").text
     assert len(body) == 2000 and body.endswith("more chars]")
     assert "Transcript excerpt" in failed.one("details", "transcript").text
+    assert failed.all(cls="tier-warning") == []
     passing = drill_downs["cell-tool_use--anthropic"]
     assert "3 tiers recorded" in passing.all("summary")[0].text
     assert "no upstream request recorded" in passing.text
+
+
+def test_drill_down_shows_warnings_of_passes_that_needed_help():
+    results = sample_results(with_requests=False)
+    helped = next(r for r in results.results if r.key == ("vision", "azure", "opus-4-7"))
+    helped.evidence.warnings = ["upstream answered 529 overloaded; Claude Code retried <once>"]
+    doc = parse(render_html(sample_matrix(), results=[results]))
+    cell = next(d for d in doc.all("details", "ev-cell") if d.attrs["id"] == "cell-vision--azure")
+    warnings = [w.text for w in cell.all(cls="tier-warning")]
+    assert warnings == ["⚠ upstream answered 529 overloaded; Claude Code retried <once>"]
 
 
 def test_known_issues_section_flags_ready_to_remove(tmp_path: Path):

@@ -56,11 +56,29 @@ COMMAND_MODULES: tuple[str, ...] = (
     "resolve",
     "diff",
     "run",
+    "publish",
     "render",
 )
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"compat.commands.{_name}").register(app)
+
+
+def _click_errors() -> tuple[type[Exception], ...]:
+    """ClickException classes: typer ≥ 0.2x raises its vendored copy, older ones click's."""
+    import click
+
+    classes: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+    except ImportError:
+        pass
+    else:
+        classes.append(VendoredClickException)
+    return tuple(classes)
+
+
+CLICK_ERRORS = _click_errors()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,13 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
-    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show(file=sys.stderr)
-            return exc.exit_code
-        raise
+    except CLICK_ERRORS as exc:  # usage errors arrive here without standalone mode
+        exc.show(file=sys.stderr)
+        return exc.exit_code
     return code if isinstance(code, int) else 0
 
 

@@ -73,6 +73,8 @@ class Evidence(BaseModel):
     transcript_excerpt: str | None = None
     exit_code: int | None = None
     attempts: int | None = None
+    warnings: list[str] = Field(default_factory=list)
+    """Passes that needed help, e.g. upstream refused a request and Claude Code retried."""
 
 
 class TierResult(BaseModel):

@@ -8,7 +8,7 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,11 @@ from typing import Any
 from compat.driver import ProxyEndpoint
 from compat.journal import Journal
 from compat.manifest import Manifest
-from compat.outcome import Evidence, Fail, NotApplicable, TierResult, UpstreamRequest
+from compat.outcome import Evidence, Fail, NotApplicable, Pass, TierResult, UpstreamRequest
 from compat.probes import load_probes
-from compat.probes.base import Cell, ProbeContext, Verdict, clip
+from compat.probes.base import Cell, Probe, ProbeContext, Verdict, clip
+
+MAX_UPSTREAM_EVIDENCE = 6
 
 UpstreamLookup = Callable[[str, int], list[UpstreamRequest]]
 """(text that appears in the request bodies, sequence number to start after) → requests."""
@@ -64,9 +66,34 @@ def _clip_strings(value: Any, limit: int = 160) -> Any:
     return value
 
 
+BULK_KEYS = ("tools", "toolConfig", "system", "messages")
+
+
 def summarise_body(body: Any, limit: int = 1500) -> str:
+    """The body as evidence: small fields (betas, thinking, ...) first, tools by name only."""
+    if isinstance(body, dict):
+        ordered = {k: v for k, v in body.items() if k not in BULK_KEYS}
+        for key in BULK_KEYS:
+            if key in body:
+                ordered[key] = (
+                    _tool_names(body[key]) if key in ("tools", "toolConfig") else body[key]
+                )
+        body = ordered
     text = json.dumps(_clip_strings(body), ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _tool_names(tools: Any) -> Any:
+    if isinstance(tools, dict):
+        tools = tools.get("tools", [])
+    if not isinstance(tools, list):
+        return tools
+    names = []
+    for tool in tools:
+        if isinstance(tool, dict):
+            spec = tool.get("toolSpec", tool)
+            names.append(spec.get("name") or spec.get("type") or "?")
+    return names
 
 
 class Runner:
@@ -83,6 +110,7 @@ class Runner:
         upstream_seq: Callable[[], int] | None = None,
         proxy_exit_status: Callable[[], int | None] | None = None,
         on_result: ProgressCallback | None = None,
+        probes: Mapping[str, Probe] | None = None,
     ) -> None:
         self.manifest = manifest
         self.proxy = proxy
@@ -92,7 +120,7 @@ class Runner:
         self.upstream_seq = upstream_seq or (lambda: 0)
         self.proxy_exit_status = proxy_exit_status or (lambda: None)
         self.on_result = on_result or (lambda _r, _c: None)
-        self.probes = load_probes()
+        self.probes = probes if probes is not None else load_probes()
         self._global = asyncio.Semaphore(settings.concurrency)
         self._per_provider: dict[str, asyncio.Semaphore] = {}
         self._lock = asyncio.Lock()
@@ -163,6 +191,7 @@ class Runner:
                     "outcome": Fail(error=f"{verdict.outcome.error} (after {attempt} attempts)")
                 }
             )
+        upstream = self._upstream(ctx, seq)
         return TierResult(
             feature_id=cell.feature_id,
             provider=cell.provider,
@@ -171,7 +200,8 @@ class Runner:
             duration_ms=int((time.monotonic() - started) * 1000),
             evidence=Evidence(
                 usage=verdict.usage,
-                upstream_requests=self._upstream(ctx, seq),
+                upstream_requests=upstream,
+                warnings=refused_then_passed(verdict, upstream),
                 transcript_excerpt=verdict.excerpt,
                 exit_code=ctx.runs[-1].exit_code if ctx.runs else None,
                 attempts=attempt,
@@ -197,7 +227,24 @@ class Runner:
     def _upstream(self, ctx: ProbeContext, seq: int) -> list[UpstreamRequest]:
         if self.upstream_lookup is None:
             return []
-        return self.upstream_lookup(ctx.evidence_key, seq)[:6]
+        found = self.upstream_lookup(ctx.evidence_key, seq)
+        # Refused requests first: they explain a red cell (or a degraded green one).
+        found.sort(key=lambda r: (r.status or 0) < 400)
+        return found[:MAX_UPSTREAM_EVIDENCE]
+
+
+def refused_then_passed(verdict: Verdict, upstream: list[UpstreamRequest]) -> list[str]:
+    """A pass whose upstream refused some requests: Claude Code fell back (e.g. fewer betas)."""
+    if not isinstance(verdict.outcome, Pass):
+        return []
+    refused = [r for r in upstream if r.status is not None and r.status >= 400]
+    if not refused:
+        return []
+    reasons = sorted({r.summary or f"HTTP {r.status}" for r in refused})
+    return [
+        f"upstream refused {len(refused)} request(s) before this passed; Claude Code "
+        f"retried with a reduced request: {'; '.join(reasons)}"
+    ]
 
 
 def recorded_to_evidence(record: Any) -> UpstreamRequest:

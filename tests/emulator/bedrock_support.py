@@ -6,12 +6,13 @@ import base64
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
-import httpx
+import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer, EventStreamMessage
 from starlette.testclient import TestClient
@@ -30,6 +31,18 @@ CREDENTIALS = Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiC
 BASE_URL = "http://testserver"
 
 
+def runtime_client(endpoint_url: str) -> Any:
+    """boto3's bedrock-runtime client with fake credentials, pointed at the emulator."""
+    return boto3.client(
+        "bedrock-runtime",
+        region_name=REGION,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=CREDENTIALS.access_key,
+        aws_secret_access_key=CREDENTIALS.secret_key,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
 def model_path(model_id: str, operation: str) -> str:
     """`/model/{modelId}/{operation}` with the id percent-encoded as AWS SDKs send it."""
     return f"/model/{quote(model_id, safe='')}/{operation}"
@@ -42,6 +55,23 @@ def sigv4_headers(url: str, body: bytes, *, service: str = "bedrock") -> dict[st
     )
     SigV4Auth(CREDENTIALS, service, REGION).add_auth(request)
     return dict(request.headers.items())
+
+
+class WireResponse(Protocol):
+    """What the tests read from a response (httpx's and the TestClient's alike)."""
+
+    status_code: int
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def json(self) -> Any: ...
 
 
 @dataclass
@@ -59,7 +89,7 @@ class BedrockClient:
         *,
         headers: Mapping[str, str] | None = None,
         sign: bool = True,
-    ) -> httpx.Response:
+    ) -> WireResponse:
         path = model_path(model_id, operation)
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         sent = sigv4_headers(BASE_URL + path, raw) if sign else {"content-type": "application/json"}
@@ -95,7 +125,7 @@ def chunk_events(data: bytes) -> list[dict[str, Any]]:
 
 
 def assert_bedrock_error(
-    response: httpx.Response, status: int, error_type: str, message: str | None = None
+    response: WireResponse, status: int, error_type: str, message: str | None = None
 ) -> str:
     """Bedrock's error shape: status, typed `x-amzn-ErrorType`, JSON body with the message."""
     assert response.status_code == status, response.text

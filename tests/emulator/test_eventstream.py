@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from compat.emulator.eventstream import (
     MAX_HEADER_VALUE_BYTES,
+    MAX_MESSAGE_BYTES,
     HeaderValue,
     Int8,
     Int16,
@@ -138,13 +139,22 @@ def test_values_that_do_not_fit_are_refused(value: object, error: type[Exception
         encode_header("h", value)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("name", ["", "n" * 256])
-def test_header_names_outside_one_to_255_bytes_are_refused(name: str) -> None:
+@pytest.mark.parametrize("name", ["", "n" * 128])
+def test_header_names_outside_one_to_127_bytes_are_refused(name: str) -> None:
     with pytest.raises(ValueError, match="header name"):
         encode_header(name, "v")
 
 
-_names = st.text(min_size=1, max_size=40).filter(lambda n: len(n.encode()) <= 255)
+def test_the_longest_header_name_round_trips() -> None:
+    assert decode_one(encode_message({"n" * 127: "v"})).headers == {"n" * 127: "v"}
+
+
+def test_messages_over_16_mib_are_refused() -> None:
+    with pytest.raises(ValueError, match="exceeds"):
+        encode_message({}, bytes(MAX_MESSAGE_BYTES))
+
+
+_names = st.text(min_size=1, max_size=30).filter(lambda n: len(n.encode()) <= 127)
 _values: st.SearchStrategy[HeaderValue] = st.one_of(
     st.booleans(),
     st.integers(-(2**7), 2**7 - 1).map(Int8),

@@ -897,4 +897,3 @@ def test_a_forced_web_search_server_tool_runs_the_search(model: Model) -> None:
         )
     )
     assert types(reply)[:2] == ["server_tool_use", "web_search_tool_result"]
-

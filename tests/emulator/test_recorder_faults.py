@@ -272,3 +272,15 @@ def test_bedrock_hook_maps_statuses_to_bedrock_exceptions(
     rendered = fault.bedrock_error()
     assert (rendered.error_type, rendered.status) == (error_type, bedrock_status)
     assert plan.take("bedrock_invoke") is None
+
+
+def test_drop_thinking_answers_without_the_thinking_block(emulator: EmulatorServer) -> None:
+    body = message_body(max_tokens=4096, thinking={"type": "enabled", "budget_tokens": 1024})
+    with_thinking = post(emulator, body).json()
+    assert with_thinking["content"][0]["type"] == "thinking"
+    add_fault(emulator, provider="anthropic", kind="drop_thinking", count=1)
+    dropped = post(emulator, body).json()
+    assert [b["type"] for b in dropped["content"]] == [
+        b["type"] for b in with_thinking["content"] if b["type"] != "thinking"
+    ]
+    assert post(emulator, body).json()["content"][0]["type"] == "thinking"

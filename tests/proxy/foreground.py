@@ -77,7 +77,11 @@ class ForegroundProxy:
         self.process.send_signal(signal.SIGINT)
         return self.finish(timeout)
 
-    def kill(self) -> None:
+    def close(self) -> None:
+        """Ctrl-C if still running, SIGKILL only if that fails (a killed compat can't clean up)."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.finish()
+            try:
+                self.interrupt(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.finish()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import docker
@@ -13,7 +15,7 @@ import httpx
 import pytest
 
 from compat.errors import CompatError
-from compat.proxy.docker_runtime import LABEL, DockerNetwork, DockerRuntime
+from compat.proxy.docker_runtime import LABEL, OWNER_LABEL, DockerNetwork, DockerRuntime
 from compat.proxy.environment import ProxyEnvironment, Upstream
 from compat.proxy.health import free_port, wait_until_healthy
 from compat.proxy.lifecycle import ProxySession, ProxySettings, ProxyStartError
@@ -52,7 +54,9 @@ def fake_image(client: docker.DockerClient, tmp_path_factory: pytest.TempPathFac
 
 
 def _our_containers(client: docker.DockerClient) -> list[str]:
-    return [c.id for c in client.containers.list(all=True, filters={"label": LABEL})]
+    """Proxy containers this test process started (other runs may share the daemon)."""
+    mine = f"{OWNER_LABEL}={os.getpid()}"
+    return [c.id for c in client.containers.list(all=True, filters={"label": [LABEL, mine]})]
 
 
 @pytest.fixture
@@ -94,6 +98,7 @@ def test_becomes_healthy_logs_redacted_and_is_removed(
         assert runtime.container_id is not None
         container = client.containers.get(runtime.container_id)
         assert container.labels[LABEL] == "proxy"
+        assert container.labels[OWNER_LABEL] == str(os.getpid())
         if network is DockerNetwork.bridge:
             binding = container.attrs["HostConfig"]["PortBindings"]["4000/tcp"][0]
             assert binding == {"HostIp": "127.0.0.1", "HostPort": str(launch.port)}
@@ -159,9 +164,10 @@ def test_a_container_that_never_answers_times_out_and_is_killed(
 def test_ctrl_c_inside_the_session_removes_the_container(
     client: docker.DockerClient, fake_image: str, fake_config: ConfigFactory
 ) -> None:
-    with pytest.raises(KeyboardInterrupt), ProxySession(
-        _docker_settings(fake_config("healthy"), fake_image)
-    ) as proxy:
+    with (
+        pytest.raises(KeyboardInterrupt),
+        ProxySession(_docker_settings(fake_config("healthy"), fake_image)) as proxy,
+    ):
         assert isinstance(proxy.runtime, DockerRuntime)
         assert proxy.runtime.container_id in _our_containers(client)
         raise KeyboardInterrupt
@@ -197,3 +203,19 @@ def test_an_absent_image_that_cannot_be_pulled_is_a_clear_error(
     with pytest.raises(CompatError, match="is not on this machine and pulling it failed"):
         runtime.start(_launch(tmp_path, fake_config("healthy")))
     runtime.stop()
+
+
+@pytest.mark.usefixtures("no_leftovers")
+def test_a_missing_credentials_file_is_refused_before_docker_mounts_it(
+    fake_image: str, fake_config: ConfigFactory, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-service-account.json"
+    launch = replace(
+        _launch(tmp_path, fake_config("healthy")),
+        environment=ProxyEnvironment(values={}, files={"GOOGLE_APPLICATION_CREDENTIALS": missing}),
+    )
+    runtime = DockerRuntime(fake_image, TAG, DockerNetwork.bridge)
+    with pytest.raises(CompatError, match=r"GOOGLE_APPLICATION_CREDENTIALS names .* not a file"):
+        runtime.start(launch)
+    runtime.stop()
+    assert not missing.exists()

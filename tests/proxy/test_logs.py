@@ -49,9 +49,10 @@ def test_pump_reads_a_pipe_until_it_closes(tmp_path: Path) -> None:
 
 def test_tail_keeps_the_last_lines_and_redacts_again(tmp_path: Path) -> None:
     path = tmp_path / "proxy.log"
-    # Written by someone else (a container's log driver, an older run): redacted on read too.
-    path.write_text("".join(f"line {i}\n" for i in range(30)) + f"leak {SECRET}\n")
     log = ProxyLog(path, Redactor([SECRET]))
+    # Appended by someone else (a process sharing the file): redacted on read too.
+    with path.open("a") as handle:
+        handle.write("".join(f"line {i}\n" for i in range(30)) + f"leak {SECRET}\n")
     tail = log.tail(3)
     assert tail.splitlines() == ["line 28", "line 29", f"leak {REDACTED}"]
     assert log.quoted_tail(2).splitlines() == ["  | line 29", f"  | leak {REDACTED}"]
@@ -69,3 +70,10 @@ def test_the_log_notices_a_failed_startup(tmp_path: Path) -> None:
     log.write("ERROR:    Application startup failed. Exiting.")
     log.write("ERROR:    Application startup failed again")
     assert log.startup_failure == "ERROR:    Application startup failed. Exiting."
+
+
+def test_a_new_log_starts_empty(tmp_path: Path) -> None:
+    path = tmp_path / "proxy.log"
+    path.write_text("a previous boot\n")
+    log = ProxyLog(path, Redactor())
+    assert log.tail() == ""

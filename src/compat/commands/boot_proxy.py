@@ -92,8 +92,8 @@ def _check_live_credentials(manifest: Manifest) -> None:
     statuses = [credential_status(p, os.environ) for p in manifest.provider_ids]
     for s in statuses:
         if not s.ready:
-            missing = ", ".join(s.missing) or s.problem or "credentials"
-            err.print(f"warning: {s.provider}: live credentials incomplete (missing {missing})")
+            detail = s.problem or f"missing {', '.join(s.missing)}"
+            err.print(f"warning: {s.provider}: live credentials incomplete ({detail})")
     if not any(s.ready for s in statuses):
         raise InputError(
             "--upstream live: no provider has credentials in the environment; "

@@ -74,4 +74,5 @@ def emulate(
 
 
 def register(app: typer.Typer) -> None:
+    """Add `compat emulate` to the CLI."""
     app.command("emulate")(emulate)

@@ -15,6 +15,10 @@ STATUS_WIDTH = 100
 @contextmanager
 def status(title: str) -> Iterator[Callable[[str], None]]:
     """Show `title` with a spinner; the yielded callback replaces the detail line under it."""
+    if not err.is_terminal:
+        # No spinner in CI logs or pipes: each step on its own line instead.
+        yield lambda detail: err.print(f"{title}: {detail}", markup=False)
+        return
     with err.status(escape(title)) as spinner:
 
         def update(detail: str) -> None:

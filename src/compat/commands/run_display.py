@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from rich.markup import escape
 from rich.progress import (
@@ -23,6 +24,8 @@ from compat.matrix import LoadedResults, Matrix, build_matrix, canonical_json
 from compat.outcome import ResultsFile, TierResult
 from compat.runner import RunCounts
 
+KNOWN_ISSUES = Path("known_issues.yaml")
+
 GLYPHS = {
     "pass": ("✅", "green"),
     "fail": ("❌", "red"),
@@ -38,14 +41,20 @@ def _counts_text(counts: RunCounts) -> str:
     )
 
 
-def matrix_table(matrix: Matrix) -> Table:
+def matrix_table(
+    matrix: Matrix, *, features: set[str] | None = None, providers: set[str] | None = None
+) -> Table:
+    """The matrix as a coloured table, limited to the rows and columns a run selected."""
+    columns = [p for p in matrix.providers if providers is None or p.id in providers]
     table = Table(title=f"compat matrix ({matrix.upstream} upstream)", title_justify="left")
     table.add_column("Feature", style="bold")
-    for provider in matrix.providers:
+    for provider in columns:
         table.add_column(provider.name, justify="center")
     for row in matrix.features:
+        if features is not None and row.id not in features:
+            continue
         cells = []
-        for provider in matrix.providers:
+        for provider in columns:
             glyph, style = GLYPHS[row.providers[provider.id].status]
             cells.append(Text(glyph, style=style))
         table.add_row(row.name, *cells)
@@ -115,7 +124,13 @@ def _finish(
 
     results_file = ResultsFile.model_validate_json(report.results_path.read_text("utf-8"))
     matrix = build_matrix(request.manifest, [LoadedResults(report.results_path, results_file)])
-    out.print(matrix_table(matrix))
+    out.print(
+        matrix_table(
+            matrix,
+            features={c.feature_id for c in request.cells},
+            providers={c.provider for c in request.cells},
+        )
+    )
     failures = _failures(report.results)
     elapsed = time.monotonic() - started
     err.print(
@@ -129,9 +144,7 @@ def _finish(
         matrix_path = request.out_dir / "compatibility-matrix.json"
         write_atomic(matrix_path, canonical_json(matrix))
         out.print(f"matrix:  {matrix_path}")
-        page = _write_page(matrix, request, results_file)
-        if page is not None:
-            out.print(f"page:    {page}")
+        out.print(f"page:    {_write_page(matrix, request, results_file)}")
     if report.interrupted:
         err.print("interrupted: finished cells are saved; `--resume` runs the rest")
         return 130
@@ -140,9 +153,11 @@ def _finish(
     return 0
 
 
-def _write_page(matrix: Matrix, request: JobRequest, results: ResultsFile):
-    try:
-        from compat.render import write_page
-    except ImportError:
-        return None
-    return write_page(matrix, request.out_dir, results=[results])
+def _write_page(matrix: Matrix, request: JobRequest, results: ResultsFile) -> Path:
+    from compat.known_issues import load_known_issues
+    from compat.render import write_page
+
+    # known_issues.yaml sits next to the manifest; the page shows it when it exists.
+    path = KNOWN_ISSUES
+    issues = load_known_issues(path, request.manifest) if path.is_file() else None
+    return write_page(matrix, request.out_dir, results=[results], known_issues=issues)

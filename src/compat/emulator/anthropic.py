@@ -16,7 +16,7 @@ import asyncio
 import json
 import secrets
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.requests import Request
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 ANTHROPIC_VERSIONS = frozenset({"2023-01-01", "2023-06-01", UNIFIED_API_VERSION})
 
 _ID_ALPHABET = string.ascii_letters + string.digits
+
+RequestHandler = Callable[[Request], Awaitable[Response]]
 
 
 def new_request_id() -> str:
@@ -82,11 +84,9 @@ def anthropic_error(
     status: int | None = None,
     retry_after_s: int | None = None,
 ) -> Response:
-    """Anthropic's error body and status, with `request-id` (and `retry-after` on a 429).
-
-    Source: https://docs.claude.com/en/api/errors ("Error shapes", "Request id") and
-    https://docs.claude.com/en/api/rate-limits (`retry-after` header).
-    """
+    """Anthropic's error body and status, with `request-id` (and `retry-after` on a 429)."""
+    # Sources: https://docs.claude.com/en/api/errors ("Error shapes", "Request id") and
+    # https://docs.claude.com/en/api/rate-limits (`retry-after` header).
     note_error(request, error)
     request_id = new_request_id()
     headers = {"request-id": request_id}
@@ -128,11 +128,10 @@ MALFORMED_SSE_FRAME = (
 
 
 class FrameResponse(Response):
-    """Sends the body as separate frames; with `complete=False` it stops without ending the body.
+    """Sends the body as separate frames; with `complete=False` it stops without ending it."""
 
-    Ending the ASGI call before the final body message makes the server drop the
-    connection mid-body, which is how a cut upstream stream looks to a client.
-    """
+    # Ending the ASGI call before the final body message makes the server drop the
+    # connection mid-body, which is how a cut upstream stream looks to a client.
 
     def __init__(
         self,
@@ -166,11 +165,7 @@ class FrameResponse(Response):
 def stream_response(
     events: list[dict[str, Any]], fault: Fault | None, *, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """The SSE response for a reply's events, with a stream fault applied if one is due.
-
-    `message_start` leaves in its own write and the rest in a second one: the events are
-    ready at once, and a write per event would cost most of the emulator's CPU.
-    """
+    """The SSE response for a reply's events, with a stream fault applied if one is due."""
     frames = [sse_frame(event) for event in events]
     complete = True
     if fault is not None and fault.kind == "cut_stream":
@@ -178,6 +173,8 @@ def stream_response(
     elif fault is not None and fault.kind == "malformed_frame":
         frames.insert(fault.after_events, MALFORMED_SSE_FRAME)
     if complete:
+        # `message_start` leaves in its own write and the rest in a second one: the events
+        # are ready at once, and a write per event would cost most of the emulator's CPU.
         frames = [frames[0], b"".join(frames[1:])]
     sse_headers = {"cache-control": "no-cache", **(headers or {})}
     return FrameResponse(
@@ -209,11 +206,9 @@ async def serve_messages(
     header_betas: Iterable[str] = (),
     stream: bool | None = None,
 ) -> Response:
-    """Validate one Anthropic-shaped request, apply a pending fault, and answer it.
-
-    `model` is the model named by the URL, if the wire puts it there; `stream` forces
-    streaming on or off when the wire decides it by endpoint rather than by body.
-    """
+    """Validate one Anthropic-shaped request, apply a pending fault, and answer it."""
+    # `model` is the model named by the URL, if the wire puts it there; `stream` forces
+    # streaming on or off when the wire decides it by endpoint rather than by body.
     fault = ctx.faults.take(provider)
     if fault is not None and fault.kind == "status":
         retry = fault.retry_after_s if fault.status == 429 else None
@@ -230,6 +225,8 @@ async def serve_messages(
             # The model is fast, deterministic CPU work; calling it inline keeps the added
             # latency lower than a hop to a worker thread would.
             reply = ctx.model.respond(neutral)
+            if fault is not None:
+                reply = fault.apply(reply)
             result = message_body(reply)
     except EmulatorError as exc:
         return render_error(request, exc)
@@ -276,12 +273,10 @@ def messages_routes(
     key_headers: tuple[str, ...],
     render_error: ErrorRenderer,
 ) -> list[Route]:
-    """`POST {prefix}/messages` and `{prefix}/messages/count_tokens` of an Anthropic-shaped API.
+    """The messages and count_tokens routes of an Anthropic-shaped API under `prefix`."""
+    # Any query string is accepted: the claude CLI calls `/v1/messages?beta=true`.
 
-    Any query string is accepted: the claude CLI calls `/v1/messages?beta=true`.
-    """
-
-    def handler(endpoint: Endpoint) -> Any:
+    def handler(endpoint: Endpoint) -> RequestHandler:
         async def handle(request: Request) -> Response:
             refused = check_anthropic_headers(request, key_headers)
             if refused is not None:

@@ -39,11 +39,9 @@ def azure_error(
     status: int | None = None,
     retry_after_s: int | None = None,
 ) -> Response:
-    """Foundry errors: Azure's shape for authentication, Anthropic's for everything else.
-
-    Claude in Foundry runs on Anthropic's Messages API behind Azure's gateway, so model
-    and validation errors are Anthropic's own (source: module docstring).
-    """
+    """Foundry errors: Azure's shape for authentication, Anthropic's for everything else."""
+    # Claude in Foundry runs on Anthropic's Messages API behind Azure's gateway, so model
+    # and validation errors are Anthropic's own (source: module docstring).
     if error.kind != "authentication_error":
         return anthropic_error(request, error, status=status, retry_after_s=retry_after_s)
     note_error(request, error)

@@ -27,7 +27,13 @@ from starlette.routing import Route
 from compat.emulator import converse, eventstream
 from compat.emulator.anthropic import FrameResponse, json_response, message_body
 from compat.emulator.anthropic_stream import anthropic_events
-from compat.emulator.converse import AwsShape, AwsUnion, Blob, ConverseTokensInput
+from compat.emulator.converse import (
+    AwsShape,
+    AwsUnion,
+    Blob,
+    ConverseRequest,
+    ConverseTokensInput,
+)
 from compat.emulator.faults import Fault
 from compat.emulator.messages_schema import parse_json_body, validate_messages_request
 from compat.emulator.types import EmulatorError, ModelReply, NeutralRequest, ProviderId
@@ -153,10 +159,15 @@ def _request_id() -> str:
     return str(uuid.uuid4())
 
 
-def error_response(request: Request, error: BedrockError) -> Response:
-    """Bedrock's error shape: `{"message": ...}`, the status, `x-amzn-ErrorType`."""
+def note_error(request: Request, error: BedrockError) -> None:
+    """Tell the recorder which error this request got."""
     request.state.error_kind = error.error_type
     request.state.error_message = error.message
+
+
+def error_response(request: Request, error: BedrockError) -> Response:
+    """Bedrock's error shape: `{"message": ...}`, the status, `x-amzn-ErrorType`."""
+    note_error(request, error)
     headers = {"x-amzn-ErrorType": error_type_header(error.error_type)}
     headers["x-amzn-RequestId"] = _request_id()
     return JSONResponse({error.message_key: error.message}, error.status, headers=headers)
@@ -289,6 +300,11 @@ class ModelRef:
     foundation: str
     via_profile: bool
 
+    @property
+    def anthropic_name(self) -> str:
+        """The model name Bedrock's Anthropic responses carry (`claude-haiku-4-5-20251001`)."""
+        return self.foundation.removeprefix("anthropic.").removesuffix("-v1:0")
+
 
 def resolve_model(model_id: str) -> ModelRef:
     """Recognise a foundation model id, an inference profile id, or their ARNs."""
@@ -336,9 +352,12 @@ def chunk_frame(event: Mapping[str, Any]) -> bytes:
     return _event_frame("chunk", {"bytes": base64.b64encode(data).decode("ascii")})
 
 
-def bedrock_message_id(message_id: str) -> str:
-    """Bedrock's Anthropic message ids read `msg_bdrk_...`."""
-    return "msg_bdrk_" + message_id.removeprefix("msg_")
+def bedrock_message(message: Mapping[str, Any], model: ModelRef) -> dict[str, Any]:
+    """A Messages object as Bedrock returns it: `msg_bdrk_` id, Anthropic's model name."""
+    # As captured from Bedrock, e.g. "id":"msg_bdrk_01...","model":"claude-sonnet-4-5-20250929"
+    # (fixtures/anthropic/simple_bedrock.txtar in https://github.com/coder/aibridge/pull/226).
+    message_id = "msg_bdrk_" + str(message["id"]).removeprefix("msg_")
+    return {**message, "id": message_id, "model": model.anthropic_name}
 
 
 def invocation_metrics(reply: ModelReply, latency_ms: int) -> dict[str, int]:
@@ -359,13 +378,14 @@ def invocation_metrics(reply: ModelReply, latency_ms: int) -> dict[str, int]:
     return metrics
 
 
-def invoke_stream_events(reply: ModelReply, latency_ms: int) -> list[dict[str, Any]]:
+def invoke_stream_events(
+    reply: ModelReply, model: ModelRef, latency_ms: int
+) -> list[dict[str, Any]]:
     """The model's Anthropic stream events as Bedrock relays them."""
     events: list[dict[str, Any]] = []
     for event in anthropic_events(reply):
         if event["type"] == "message_start":
-            message = {**event["message"], "id": bedrock_message_id(event["message"]["id"])}
-            event = {**event, "message": message}
+            event = {**event, "message": bedrock_message(event["message"], model)}
         elif event["type"] == "message_stop":
             event = {
                 **event,
@@ -435,10 +455,11 @@ class BedrockWire:
         self, request: Request, model: ModelRef, fault: Fault | None, started: float
     ) -> Response:
         """InvokeModel: the Anthropic Messages response JSON."""
-        reply = self._respond(self._invoke_request(await request.body(), model))
-        body = {**message_body(reply), "id": bedrock_message_id(reply.id)}
+        reply = self._respond(self._invoke_request(await request.body(), model), fault)
+        body = bedrock_message(message_body(reply), model)
         latency_ms = _elapsed_ms(started)
-        # Response headers of InvokeModel (API reference, "Response Syntax").
+        # Not in the API reference's response syntax, but sent by Bedrock and read by
+        # clients (https://github.com/spring-projects/spring-ai/issues/1519).
         headers = {
             "x-amzn-RequestId": _request_id(),
             "X-Amzn-Bedrock-Invocation-Latency": str(latency_ms),
@@ -461,20 +482,23 @@ class BedrockWire:
             # InvokeModelWithResponseStream operation",
             # https://github.com/aws-samples/aws-genai-llm-chatbot/issues/220).
             error = BedrockError.from_fault(fault)
-            request.state.error_kind = error.error_type
-            request.state.error_message = error.message
+            note_error(request, error)
             frame = eventstream.exception_message(error.stream_member, error.message)
             return FrameResponse([frame], media_type=eventstream.CONTENT_TYPE, headers=headers)
-        reply = self._respond(self._invoke_request(await request.body(), model, stream=True))
-        frames = [chunk_frame(event) for event in invoke_stream_events(reply, _elapsed_ms(started))]
+        reply = self._respond(self._invoke_request(await request.body(), model, stream=True), fault)
+        frames = [
+            chunk_frame(event) for event in invoke_stream_events(reply, model, _elapsed_ms(started))
+        ]
         return _stream_response(frames, fault, headers)
 
     async def converse(
         self, request: Request, model: ModelRef, fault: Fault | None, started: float
     ) -> Response:
         """Converse: the Converse response JSON."""
-        parsed = converse.parse(converse.ConverseRequest, parse_json_body(await request.body()))
-        reply = self._respond(converse.request_to_neutral(parsed, model_id=model.raw, stream=False))
+        parsed = converse.parse(ConverseRequest, parse_json_body(await request.body()))
+        reply = self._respond(
+            converse.request_to_neutral(parsed, model_id=model.raw, stream=False), fault
+        )
         extra = self._response_fields(parsed, reply)
         body = converse.converse_response(
             reply, latency_ms=_elapsed_ms(started), extra_fields=extra
@@ -485,8 +509,10 @@ class BedrockWire:
         self, request: Request, model: ModelRef, fault: Fault | None, started: float
     ) -> Response:
         """ConverseStream: messageStart ... metadata events."""
-        parsed = converse.parse(converse.ConverseRequest, parse_json_body(await request.body()))
-        reply = self._respond(converse.request_to_neutral(parsed, model_id=model.raw, stream=True))
+        parsed = converse.parse(ConverseRequest, parse_json_body(await request.body()))
+        reply = self._respond(
+            converse.request_to_neutral(parsed, model_id=model.raw, stream=True), fault
+        )
         events = converse.converse_stream_events(
             anthropic_events(reply),
             reply,
@@ -517,21 +543,17 @@ class BedrockWire:
     ) -> NeutralRequest:
         """Validate an InvokeModel body the way Bedrock does for Claude."""
         payload = parse_json_body(raw)
-        betas = payload.get("anthropic_beta")
-        if isinstance(betas, list):
-            converse.check_betas(
-                "bedrock_invoke", model.raw, [b for b in betas if isinstance(b, str)]
-            )
         neutral = validate_messages_request(payload, provider="bedrock_invoke", model=model.raw)
         return neutral.model_copy(update={"stream": stream})
 
-    def _respond(self, neutral: NeutralRequest) -> ModelReply:
+    def _respond(self, neutral: NeutralRequest, fault: Fault | None) -> ModelReply:
         # The model is fast, deterministic CPU work; calling it inline costs less than a
         # hop to a worker thread.
-        return self.ctx.model.respond(neutral)
+        reply = self.ctx.model.respond(neutral)
+        return fault.apply(reply) if fault is not None else reply
 
     @staticmethod
-    def _response_fields(parsed: converse.ConverseRequest, reply: ModelReply) -> dict[str, Any]:
+    def _response_fields(parsed: ConverseRequest, reply: ModelReply) -> dict[str, Any]:
         paths = parsed.additionalModelResponseFieldPaths or []
         return converse.response_fields(message_body(reply), paths) if paths else {}
 
@@ -541,10 +563,14 @@ def _elapsed_ms(started: float) -> int:
 
 
 class InvokeModelTokens(AwsShape):
+    """InvokeModelTokensRequest: an InvokeModel body."""
+
     body: Blob
 
 
 class CountTokensInput(AwsUnion):
+    """CountTokensInput: an InvokeModel body or a Converse request."""
+
     invokeModel: InvokeModelTokens | None = None
     converse: ConverseTokensInput | None = None
 

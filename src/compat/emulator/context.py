@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from compat.emulator.faults import FaultPlan
+from compat.emulator.model import Model
 from compat.emulator.recorder import Recorder
 from compat.emulator.types import ModelReply, NeutralRequest
 from compat.emulator.vertex import ServiceAccountKeys, TokenRegistry
@@ -15,22 +16,20 @@ from compat.emulator.vertex import ServiceAccountKeys, TokenRegistry
 class ModelBackend(Protocol):
     """What the wires need from the shared model behaviour."""
 
-    def respond(self, req: NeutralRequest) -> ModelReply: ...
+    def respond(self, req: NeutralRequest) -> ModelReply:
+        """Answer one request or raise the `EmulatorError` the real API would."""
+        ...
 
-    def count_tokens(self, req: NeutralRequest) -> int: ...
-
-
-def _default_model() -> ModelBackend:
-    from compat.emulator.model import Model
-
-    return Model()
+    def count_tokens(self, req: NeutralRequest) -> int:
+        """The input tokens of one request."""
+        ...
 
 
 @dataclass
 class EmulatorContext:
     """One emulator's shared state; every wire reads and updates it through this object."""
 
-    model: ModelBackend = field(default_factory=_default_model)
+    model: ModelBackend = field(default_factory=Model)
     recorder: Recorder = field(default_factory=Recorder)
     faults: FaultPlan = field(default_factory=FaultPlan)
     vertex_tokens: TokenRegistry = field(default_factory=TokenRegistry)

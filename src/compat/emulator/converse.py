@@ -30,7 +30,7 @@ from pydantic import (
 
 from compat.emulator.capabilities import capabilities_for, unsupported_beta_message
 from compat.emulator.messages_schema import BEDROCK_VERSION, validate_messages_request
-from compat.emulator.types import EmulatorError, ModelReply, NeutralRequest, ProviderId, Usage
+from compat.emulator.types import EmulatorError, ModelReply, NeutralRequest, Usage
 
 # Converse's inferenceConfig.maxTokens is optional while Anthropic's max_tokens is required;
 # Bedrock fills in a default that its docs do not state, so this value is an assumption.
@@ -107,29 +107,41 @@ class S3Free(AwsUnion):
 
 
 class ImageSource(S3Free):
-    data: Blob | None = Field(None, alias="bytes", min_length=1)
+    """ImageSource: the image bytes."""
+
+    data: Blob | None = Field(default=None, alias="bytes", min_length=1)
 
 
 class ImageBlock(AwsShape):
+    """ImageBlock: an image and its format."""
+
     format: Literal["png", "jpeg", "gif", "webp"]
     source: ImageSource
 
 
 class DocumentText(AwsUnion):
+    """DocumentContentBlock: one text part of a document."""
+
     text: str | None = None
 
 
 class DocumentSource(S3Free):
-    data: Blob | None = Field(None, alias="bytes", min_length=1)
+    """DocumentSource: bytes, text or text parts."""
+
+    data: Blob | None = Field(default=None, alias="bytes", min_length=1)
     text: str | None = None
     content: list[DocumentText] | None = None
 
 
 class CitationsConfig(AwsShape):
+    """CitationsConfig: whether the model cites the document."""
+
     enabled: bool
 
 
 class DocumentBlock(AwsShape):
+    """DocumentBlock: a named document."""
+
     format: Literal["pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md"] | None = None
     name: str = Field(min_length=1, max_length=200)
     source: DocumentSource
@@ -138,6 +150,8 @@ class DocumentBlock(AwsShape):
 
 
 class ToolUseBlock(AwsShape):
+    """ToolUseBlock: a tool call the assistant made."""
+
     toolUseId: ToolUseId
     name: ToolName
     input: Any
@@ -145,15 +159,19 @@ class ToolUseBlock(AwsShape):
 
 
 class ToolResultContent(AwsUnion):
+    """ToolResultContentBlock: one part of a tool result."""
+
     unmodelled = frozenset({"video", "searchResult"})
 
-    json_: Any = Field(None, alias="json")
+    json_: Any = Field(default=None, alias="json")
     text: str | None = None
     image: ImageBlock | None = None
     document: DocumentBlock | None = None
 
 
 class ToolResultBlock(AwsShape):
+    """ToolResultBlock: the result of a tool call."""
+
     toolUseId: ToolUseId
     content: list[ToolResultContent]
     status: Literal["success", "error"] | None = None
@@ -161,21 +179,29 @@ class ToolResultBlock(AwsShape):
 
 
 class ReasoningText(AwsShape):
+    """ReasoningTextBlock: reasoning text and its signature."""
+
     text: str
     signature: str | None = None
 
 
 class ReasoningContent(AwsUnion):
+    """ReasoningContentBlock: signed or redacted reasoning."""
+
     reasoningText: ReasoningText | None = None
     redactedContent: Blob | None = None
 
 
 class CachePoint(AwsShape):
+    """CachePointBlock: the end of a cached prefix."""
+
     type: Literal["default"]
     ttl: Literal["5m", "1h"] | None = None
 
 
 class ContentBlock(AwsUnion):
+    """ContentBlock: one block of a message."""
+
     unmodelled = frozenset(
         {
             "video",
@@ -198,11 +224,15 @@ class ContentBlock(AwsUnion):
 
 
 class Message(AwsShape):
+    """Message: a role and its content blocks."""
+
     role: Literal["user", "assistant", "system"]
     content: list[ContentBlock]
 
 
 class SystemBlock(AwsUnion):
+    """SystemContentBlock: system text or a cache point."""
+
     unmodelled = frozenset({"guardContent"})
 
     text: NonEmptyStr | None = None
@@ -210,17 +240,23 @@ class SystemBlock(AwsUnion):
 
 
 class InferenceConfig(AwsShape):
-    maxTokens: int | None = Field(None, ge=1)
-    temperature: float | None = Field(None, ge=0, le=1)
-    topP: float | None = Field(None, ge=0, le=1)
-    stopSequences: list[NonEmptyStr] | None = Field(None, max_length=2500)
+    """InferenceConfiguration: the base inference parameters."""
+
+    maxTokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0, le=1)
+    topP: float | None = Field(default=None, ge=0, le=1)
+    stopSequences: list[NonEmptyStr] | None = Field(default=None, max_length=2500)
 
 
 class ToolInputSchema(AwsUnion):
-    json_: dict[str, Any] | None = Field(None, alias="json")
+    """ToolInputSchema: the tool's JSON schema."""
+
+    json_: dict[str, Any] | None = Field(default=None, alias="json")
 
 
 class ToolSpec(AwsShape):
+    """ToolSpecification: a tool the model may call."""
+
     name: ToolName
     description: NonEmptyStr | None = None
     inputSchema: ToolInputSchema
@@ -228,6 +264,8 @@ class ToolSpec(AwsShape):
 
 
 class Tool(AwsUnion):
+    """Tool: a tool specification or a cache point."""
+
     unmodelled = frozenset({"systemTool"})
 
     toolSpec: ToolSpec | None = None
@@ -239,46 +277,64 @@ class Empty(AwsShape):
 
 
 class SpecificToolChoice(AwsShape):
+    """SpecificToolChoice: the tool the model must call."""
+
     name: ToolName
 
 
 class ToolChoice(AwsUnion):
+    """ToolChoice: auto, any or one named tool."""
+
     auto: Empty | None = None
-    any_: Empty | None = Field(None, alias="any")
+    any_: Empty | None = Field(default=None, alias="any")
     tool: SpecificToolChoice | None = None
 
 
 class ToolConfig(AwsShape):
+    """ToolConfiguration: the tools and the tool choice."""
+
     tools: list[Tool] = Field(min_length=1)
     toolChoice: ToolChoice | None = None
 
 
 class PerformanceConfig(AwsShape):
+    """PerformanceConfiguration: standard or latency-optimized inference."""
+
     latency: Literal["standard", "optimized"] | None = None
 
 
 class ServiceTier(AwsShape):
+    """ServiceTier: the processing tier requested."""
+
     type: Literal["priority", "default", "flex", "reserved"]
 
 
 class JsonSchemaDefinition(AwsShape):
+    """JsonSchemaDefinition: a JSON schema, as a string."""
+
     schema_: str = Field(alias="schema")
     name: str | None = None
     description: str | None = None
 
 
 class OutputFormatStructure(AwsUnion):
+    """OutputFormatStructure: how structured output is described."""
+
     jsonSchema: JsonSchemaDefinition | None = None
 
 
 class OutputFormat(AwsShape):
+    """OutputFormat: structured output as a JSON schema."""
+
     type: Literal["json_schema"]
     structure: OutputFormatStructure
 
 
 class OutputConfig(AwsShape):
+    """OutputConfig: structured output and effort."""
+
     textFormat: OutputFormat | None = None
-    effort: str | None = Field(None, max_length=16)
+    effort: str | None = Field(default=None, max_length=16)
 
 
 MetadataKey = Annotated[str, Field(pattern=r"^[a-zA-Z0-9\s:_@$#=/+,\-.]{1,256}$")]
@@ -301,9 +357,9 @@ class ConverseRequest(ConverseTokensInput):
     unmodelled = frozenset({"guardrailConfig", "promptVariables"})
 
     inferenceConfig: InferenceConfig | None = None
-    additionalModelResponseFieldPaths: list[FieldPath] | None = Field(None, max_length=10)
+    additionalModelResponseFieldPaths: list[FieldPath] | None = Field(default=None, max_length=10)
     requestMetadata: dict[MetadataKey, MetadataValue] | None = Field(
-        None, min_length=1, max_length=16
+        default=None, min_length=1, max_length=16
     )
     performanceConfig: PerformanceConfig | None = None
     serviceTier: ServiceTier | None = None
@@ -383,6 +439,8 @@ def _cache_control(point: CachePoint) -> dict[str, str]:
 
 
 class _Cacheable(Protocol):
+    """A union that may be a cachePoint (ContentBlock, SystemContentBlock, Tool)."""
+
     @property
     def cachePoint(self) -> CachePoint | None: ...
 
@@ -592,7 +650,7 @@ def anthropic_body(
 ) -> tuple[dict[str, Any], frozenset[str]]:
     """Translate a Converse request into an Anthropic Messages body and its beta flags."""
     if request.toolConfig is None and _uses_tools(request.messages):
-        # Bedrock's documented refusal, word for word.
+        # Bedrock's own wording, as quoted by the many clients that have hit it.
         raise _invalid(
             "The toolConfig field must be defined when using toolUse and toolResult content blocks."
         )
@@ -624,13 +682,6 @@ def _system_block(block: SystemBlock) -> dict[str, Any]:
     return {"type": "text", "text": block.text}
 
 
-def check_betas(provider: ProviderId, model_id: str, betas: Iterable[str]) -> None:
-    """Refuse beta flags the Bedrock API named by `provider` does not accept for this model."""
-    supported = capabilities_for(provider, model_id).supported_betas
-    for beta in sorted(set(betas) - supported):
-        raise _invalid(unsupported_beta_message(provider, beta))
-
-
 def to_neutral(
     request: ConverseTokensInput,
     *,
@@ -641,7 +692,10 @@ def to_neutral(
 ) -> NeutralRequest:
     """The model's view of a Converse request, checked as the Anthropic model checks it."""
     body, betas = anthropic_body(request, inference, output)
-    check_betas("bedrock_converse", model_id, betas)
+    # Converse accepts fewer betas than InvokeModel (capabilities.py), so they are checked
+    # here before the InvokeModel rules below.
+    for beta in sorted(betas - capabilities_for("bedrock_converse", model_id).supported_betas):
+        raise _invalid(unsupported_beta_message("bedrock_converse", beta))
     # Bedrock hands Claude the equivalent InvokeModel body, so the model's own validation
     # (tool pairing, thinking budget, unknown additional fields) applies as it does there.
     envelope = {**body, "anthropic_version": BEDROCK_VERSION, "anthropic_beta": sorted(betas)}
@@ -683,7 +737,8 @@ def converse_usage(usage: Usage) -> dict[str, Any]:
     converted: dict[str, Any] = {
         "inputTokens": usage.input_tokens,
         "outputTokens": usage.output_tokens,
-        # Bedrock counts cached tokens in the total (prompt-caching user guide examples).
+        # TokenUsage only says "input and output tokens"; cache reads and writes are input
+        # Claude processed, so they count here too (no public example settles this).
         "totalTokens": usage.input_tokens + usage.output_tokens + cache_read + cache_write,
     }
     if cache_read or cache_write:

@@ -28,13 +28,13 @@ from typing import Any
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
-# Limits from the smithy event-stream spec and botocore's decoder (the stricter of the two):
-# a u8 name length, a 2-byte value length that AWS's C runtime reads as signed, 128 KiB of
-# headers and a 16 MiB payload.
-MAX_HEADER_NAME_BYTES = 255
+# Limits every AWS reader accepts: AWS's C runtime (aws-c-event-stream's event_stream.h)
+# caps header names at 127 bytes, headers at 128 KiB and a message at 16 MiB, and reads the
+# 2-byte value length as signed.
+MAX_HEADER_NAME_BYTES = 127
 MAX_HEADER_VALUE_BYTES = 32767
 MAX_HEADERS_BYTES = 128 * 1024
-MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 _PRELUDE = struct.Struct(">II")
 _CRC = struct.Struct(">I")
@@ -139,9 +139,9 @@ def encode_message(headers: Mapping[str, HeaderValue], payload: bytes = b"") -> 
     encoded_headers = b"".join(encode_header(name, value) for name, value in headers.items())
     if len(encoded_headers) > MAX_HEADERS_BYTES:
         raise ValueError(f"headers of {len(encoded_headers)} bytes exceed {MAX_HEADERS_BYTES}")
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise ValueError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
     total_length = _PRELUDE.size + _CRC.size + len(encoded_headers) + len(payload) + _CRC.size
+    if total_length > MAX_MESSAGE_BYTES:
+        raise ValueError(f"a message of {total_length} bytes exceeds {MAX_MESSAGE_BYTES}")
     prelude = _PRELUDE.pack(total_length, len(encoded_headers))
     head = prelude + _CRC.pack(zlib.crc32(prelude)) + encoded_headers + payload
     return head + _CRC.pack(zlib.crc32(head))

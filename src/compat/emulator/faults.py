@@ -4,7 +4,7 @@ A `FaultPlan` is set over `POST /_emulator/faults` or from Python. Each wire ask
 for a fault once per request (`take`) and renders what it gets in its own shape: an
 Anthropic 529 `overloaded_error`, a Vertex `RESOURCE_EXHAUSTED`, a Bedrock
 `ThrottlingException` (through `Fault.bedrock_error`), a stream cut mid-message, a
-garbage frame.
+garbage frame, or a reply whose thinking blocks were dropped.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from compat.emulator.types import EmulatorError, ErrorKind, ProviderId
+from compat.emulator.types import EmulatorError, ErrorKind, ModelReply, ProviderId
 
-FaultKind = Literal["status", "slow_first_byte", "cut_stream", "malformed_frame"]
+FaultKind = Literal["status", "slow_first_byte", "cut_stream", "malformed_frame", "drop_thinking"]
 FaultStatus = Literal[429, 500, 503, 529]
 
 # The Anthropic error type behind each fault status.
@@ -119,6 +119,13 @@ class Fault:
         """The fault as an Anthropic-kind error (for `status` faults)."""
         kind = _KIND_BY_STATUS[self.status or 500]
         return EmulatorError(kind, _MESSAGE_BY_KIND[kind])
+
+    def apply(self, reply: ModelReply) -> ModelReply:
+        """A `drop_thinking` fault answers without its thinking blocks, as a lossy hop would."""
+        if self.kind != "drop_thinking":
+            return reply
+        kept = [b for b in reply.content if b.get("type") not in ("thinking", "redacted_thinking")]
+        return reply.model_copy(update={"content": kept})
 
     def bedrock_error(self) -> BedrockFaultError:
         """The fault as Bedrock's wire reports it; the hook the Bedrock wire renders."""

@@ -164,12 +164,16 @@ class _Open(BaseModel):
 
 
 class CacheControl(_Strict):
+    """A `cache_control` breakpoint."""
+
     # Source: https://platform.claude.com/docs/en/build-with-claude/prompt-caching
     type: Literal["ephemeral"]
     ttl: Literal["5m", "1h"] | None = None
 
 
 class TextBlock(_Strict):
+    """A `text` content block."""
+
     type: Literal["text"]
     text: str
     cache_control: CacheControl | None = None
@@ -177,6 +181,8 @@ class TextBlock(_Strict):
 
 
 class Base64ImageSource(_Strict):
+    """Inline image bytes."""
+
     # Source: https://platform.claude.com/docs/en/build-with-claude/vision
     type: Literal["base64"]
     media_type: Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
@@ -184,11 +190,15 @@ class Base64ImageSource(_Strict):
 
 
 class UrlSource(_Strict):
+    """A source fetched from a URL."""
+
     type: Literal["url"]
     url: str
 
 
 class FileSource(_Strict):
+    """A source uploaded through the Files API."""
+
     type: Literal["file"]
     file_id: str
 
@@ -197,6 +207,8 @@ ImageSource = Annotated[Base64ImageSource | UrlSource | FileSource, Field(discri
 
 
 class ImageBlock(_Strict):
+    """An `image` content block."""
+
     type: Literal["image"]
     source: ImageSource
     cache_control: CacheControl | None = None
@@ -204,6 +216,8 @@ class ImageBlock(_Strict):
 
 
 class Base64PdfSource(_Strict):
+    """Inline PDF bytes."""
+
     # Source: https://platform.claude.com/docs/en/build-with-claude/pdf-support
     type: Literal["base64"]
     media_type: Literal["application/pdf"]
@@ -211,12 +225,16 @@ class Base64PdfSource(_Strict):
 
 
 class PlainTextSource(_Strict):
+    """Inline plain-text document."""
+
     type: Literal["text"]
     media_type: Literal["text/plain"]
     data: str
 
 
 class ContentSource(_Strict):
+    """A document made of content blocks."""
+
     type: Literal["content"]
     content: str | list[dict[str, Any]]
 
@@ -228,6 +246,8 @@ DocumentSource = Annotated[
 
 
 class DocumentBlock(_Strict):
+    """A `document` content block (PDF, text, content, URL or file)."""
+
     type: Literal["document"]
     source: DocumentSource
     cache_control: CacheControl | None = None
@@ -237,6 +257,8 @@ class DocumentBlock(_Strict):
 
 
 class ToolUseBlock(_Strict):
+    """A `tool_use` block the model wrote."""
+
     # Source: https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
     type: Literal["tool_use"]
     id: str
@@ -278,6 +300,8 @@ ToolResultContent = Annotated[
 
 
 class ToolResultBlock(_Strict):
+    """A `tool_result` block answering a `tool_use`."""
+
     type: Literal["tool_result"]
     tool_use_id: str
     content: str | list[ToolResultContent] | None = None
@@ -287,6 +311,8 @@ class ToolResultBlock(_Strict):
 
 
 class ThinkingBlock(_Strict):
+    """A signed `thinking` block sent back unaltered."""
+
     # Source: https://platform.claude.com/docs/en/build-with-claude/extended-thinking
     type: Literal["thinking"]
     thinking: str
@@ -294,6 +320,8 @@ class ThinkingBlock(_Strict):
 
 
 class RedactedThinkingBlock(_Strict):
+    """An encrypted `redacted_thinking` block."""
+
     type: Literal["redacted_thinking"]
     data: str
 
@@ -312,6 +340,8 @@ ContentBlock = Annotated[
 
 
 class ConversationMessage(_Strict):
+    """A `user` or `assistant` turn."""
+
     role: Literal["user", "assistant"]
     content: str | list[ContentBlock]
 
@@ -329,12 +359,16 @@ Message = Annotated[ConversationMessage | SystemMessage, Field(discriminator="ro
 
 
 class InputSchema(_Open):
+    """A tool's JSON Schema; only its top-level `type` is policed."""
+
     # Tool input schemas must be JSON Schema objects.
     # Source: https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
     type: Literal["object"]
 
 
 class CustomTool(_Strict):
+    """A client tool the caller defines and runs."""
+
     # Custom tool names: ^[a-zA-Z0-9_-]{1,128}$ (source as above, "name" parameter).
     type: Literal["custom"] | None = None
     name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,128}$")
@@ -413,23 +447,31 @@ Tool = Annotated[
 
 
 class ToolChoiceAuto(_Strict):
+    """Let the model decide whether to call a tool."""
+
     # Source: https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
     type: Literal["auto"]
     disable_parallel_tool_use: bool | None = None
 
 
 class ToolChoiceAny(_Strict):
+    """The model must call one of the tools."""
+
     type: Literal["any"]
     disable_parallel_tool_use: bool | None = None
 
 
 class ToolChoiceTool(_Strict):
+    """The model must call the named tool."""
+
     type: Literal["tool"]
     name: str
     disable_parallel_tool_use: bool | None = None
 
 
 class ToolChoiceNone(_Strict):
+    """The model must not call tools."""
+
     type: Literal["none"]
 
 
@@ -441,6 +483,8 @@ ThinkingDisplay = Literal["summarized", "omitted", "updates"]
 
 
 class ThinkingEnabled(_Strict):
+    """Extended thinking with a token budget."""
+
     # budget_tokens >= 1024. Source: https://platform.claude.com/docs/en/build-with-claude/extended-thinking
     type: Literal["enabled"]
     budget_tokens: int = Field(ge=1024)
@@ -449,6 +493,8 @@ class ThinkingEnabled(_Strict):
 
 
 class ThinkingAdaptive(_Strict):
+    """Adaptive thinking: the model sizes its own budget."""
+
     # Source: https://platform.claude.com/docs/en/build-with-claude/adaptive-thinking
     type: Literal["adaptive"]
     display: ThinkingDisplay | None = None
@@ -456,6 +502,8 @@ class ThinkingAdaptive(_Strict):
 
 
 class ThinkingDisabled(_Strict):
+    """Thinking explicitly off."""
+
     type: Literal["disabled"]
 
 
@@ -465,12 +513,16 @@ Thinking = Annotated[
 
 
 class JsonSchemaFormat(_Strict):
+    """Structured output constrained by a JSON Schema."""
+
     # Source: https://platform.claude.com/docs/en/build-with-claude/structured-outputs
     type: Literal["json_schema"]
     schema_: dict[str, Any] = Field(alias="schema")
 
 
 class OutputConfig(_Strict):
+    """`output_config`: effort, output format, task budget."""
+
     # Source: https://platform.claude.com/docs/en/build-with-claude/effort
     effort: Literal["low", "medium", "high", "xhigh", "max"] | None = None
     format: JsonSchemaFormat | None = None
@@ -478,15 +530,15 @@ class OutputConfig(_Strict):
 
 
 class Metadata(_Strict):
+    """Request metadata."""
+
     user_id: str | None = None
 
 
 class _CountTokensBody(_Strict):
-    """Body fields of `POST /v1/messages/count_tokens` besides the envelope.
+    """Body fields of `POST /v1/messages/count_tokens` besides the envelope."""
 
-    Source: https://platform.claude.com/docs/en/api/messages/count_tokens
-    """
-
+    # Source: https://platform.claude.com/docs/en/api/messages/count_tokens
     messages: list[Message] = Field(min_length=1)
     system: str | list[TextBlock] | None = None
     tools: list[Tool] | None = None
@@ -501,11 +553,9 @@ class _CountTokensBody(_Strict):
 
 
 class _MessagesBody(_CountTokensBody):
-    """Body fields of `POST /v1/messages` besides the envelope.
+    """Body fields of `POST /v1/messages` besides the envelope."""
 
-    Source: https://platform.claude.com/docs/en/api/php/beta/messages/create
-    """
-
+    # Source: https://platform.claude.com/docs/en/api/php/beta/messages/create
     # max_tokens is required; 0 only pre-warms the cache (same source).
     max_tokens: int = Field(ge=0)
     metadata: Metadata | None = None
@@ -581,11 +631,9 @@ def _json_path(payload: Any, loc: tuple[int | str, ...]) -> tuple[str, ...]:
 
 
 def _violations(payload: Any, errors: list[ErrorDetails]) -> list[_Violation]:
-    """Schema errors located in the body, minus union branches a deeper error explains.
-
-    A content list that fails also fails the `str` alternative at the list itself; only
-    the error inside the list says what is wrong.
-    """
+    """Schema errors located in the body, minus union branches a deeper error explains."""
+    # A content list that fails also fails the `str` alternative at the list itself; only
+    # the error inside the list says what is wrong.
     located = []
     for error in errors:
         loc = error["loc"]
@@ -615,21 +663,17 @@ def _node(payload: Any, path: tuple[str, ...]) -> Any:
 
 
 def _anthropic_message(violation: _Violation) -> str:
-    """`path: msg`, the shape of the real API's validation errors.
-
-    Example from the wild: "output_config: Extra inputs are not permitted"
-    (https://github.com/OpenHands/software-agent-sdk/issues/1630).
-    """
+    """`path: msg`, the shape of the real API's validation errors."""
+    # Example from the wild: "output_config: Extra inputs are not permitted"
+    # (https://github.com/OpenHands/software-agent-sdk/issues/1630).
     path = ".".join(violation.path)
     return f"{path}: {violation.message}" if path else violation.message
 
 
 def _bedrock_message(violations: list[_Violation]) -> str:
-    """Bedrock's schema-validator wording, every violation listed.
-
-    Source: "Malformed input request: #: extraneous key [stream] is not permitted, please
-    reformat your input and try again." (https://github.com/sigoden/aichat/issues/543).
-    """
+    """Bedrock's schema-validator wording, every violation listed."""
+    # Source: "Malformed input request: #: extraneous key [stream] is not permitted, please
+    # reformat your input and try again." (https://github.com/sigoden/aichat/issues/543).
     parts = []
     for v in violations:
         if v.kind in ("extra_forbidden", "missing") and v.path:
@@ -674,7 +718,7 @@ def _check_messages(
             )
         for position, block in enumerate(_blocks(message.content)):
             _check_block_role(block, message.role, f"messages.{index}.content.{position}")
-    if conversation and conversation[0].role != "user" and not betas & SYSTEM_MESSAGE_BETAS:
+    if conversation and conversation[0].role != "user":
         # Source: https://platform.claude.com/docs/en/api/messages/create ("messages" parameter).
         raise _invalid('messages: first message must use the "user" role')
     _check_tool_pairing(messages)
@@ -693,11 +737,9 @@ def _check_block_role(block: BaseModel, role: str, where: str) -> None:
 
 
 def _check_tool_pairing(messages: list[ConversationMessage | SystemMessage]) -> None:
-    """Each tool_use is answered by a tool_result in the next message, and only there.
-
-    Source: https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
-    ("tool result blocks must immediately follow their corresponding tool use blocks").
-    """
+    """Each tool_use is answered by a tool_result in the next message, and only there."""
+    # Source: https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
+    # ("tool result blocks must immediately follow their corresponding tool use blocks").
     turns = [(i, m) for i, m in enumerate(messages) if isinstance(m, ConversationMessage)]
     for position, (index, message) in enumerate(turns):
         blocks = _blocks(message.content)
@@ -734,10 +776,8 @@ def _check_system(system: str | list[TextBlock] | None) -> None:
 
 
 def _check_tools(tools: list[CustomTool | ServerTool] | None, choice: BaseModel | None) -> None:
-    """Tool names are unique, and a forced tool choice names a defined tool.
-
-    Source: https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
-    """
+    """Tool names are unique, and a forced tool choice names a defined tool."""
+    # Source: https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
     names = [tool.name for tool in tools or []]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -747,11 +787,9 @@ def _check_tools(tools: list[CustomTool | ServerTool] | None, choice: BaseModel 
 
 
 def _check_thinking(body: BaseModel, betas: frozenset[str]) -> None:
-    """budget_tokens must stay below max_tokens unless interleaved thinking is on.
-
-    Source: https://platform.claude.com/docs/en/build-with-claude/extended-thinking
-    ("with interleaved thinking, budget_tokens can exceed max_tokens").
-    """
+    """budget_tokens must stay below max_tokens unless interleaved thinking is on."""
+    # Source: https://platform.claude.com/docs/en/build-with-claude/extended-thinking
+    # ("with interleaved thinking, budget_tokens can exceed max_tokens").
     thinking = getattr(body, "thinking", None)
     max_tokens = getattr(body, "max_tokens", None)
     if not isinstance(thinking, ThinkingEnabled) or max_tokens is None:
@@ -767,12 +805,10 @@ def _check_thinking(body: BaseModel, betas: frozenset[str]) -> None:
 def _check_betas(
     provider: ProviderId, model: str, betas: frozenset[str], body: Mapping[str, Any]
 ) -> None:
-    """Every beta must be one this provider offers, and beta-only fields need their beta.
-
-    The allowlist is the capability table's (an unknown model is `not_found_error` there).
-    Source: https://docs.anthropic.com/en/api/beta-headers
-    (`{"type": "invalid_request_error", "message": "Unsupported beta header: ..."}`).
-    """
+    """Every beta must be one this provider offers, and beta-only fields need their beta."""
+    # The allowlist is the capability table's (an unknown model is `not_found_error` there).
+    # Source: https://docs.anthropic.com/en/api/beta-headers
+    # (`{"type": "invalid_request_error", "message": "Unsupported beta header: ..."}`).
     supported = capabilities.capabilities_for(provider, model).supported_betas
     unsupported = sorted(betas - supported)
     if unsupported:
@@ -802,10 +838,8 @@ def parse_json_body(raw: bytes) -> dict[str, Any]:
 
 
 def parse_beta_header(value: str | None) -> frozenset[str]:
-    """The flags of a comma-separated `anthropic-beta` header.
-
-    Source: https://docs.anthropic.com/en/api/beta-headers ("anthropic-beta: feature1,feature2").
-    """
+    """The flags of a comma-separated `anthropic-beta` header."""
+    # Source: https://docs.anthropic.com/en/api/beta-headers ("anthropic-beta: feature1,feature2").
     if not value:
         return frozenset()
     return frozenset(part.strip() for part in value.split(",") if part.strip())
@@ -819,11 +853,9 @@ def validate_messages_request(
     model: str | None = None,
     header_betas: Iterable[str] = (),
 ) -> NeutralRequest:
-    """Check one Messages (or count-tokens) body as `provider` would, and neutralise it.
-
-    `model` is the model named by the URL (Vertex, Bedrock); `header_betas` are the flags
-    of the `anthropic-beta` header. Raises `EmulatorError` with the provider's message.
-    """
+    """Check one Messages (or count-tokens) body as `provider` would, and neutralise it."""
+    # `model` is the model named by the URL (Vertex, Bedrock); `header_betas` are the flags
+    # of the `anthropic-beta` header. Refusals raise `EmulatorError` in the provider's words.
     rules = envelope_rules(provider, endpoint)
     try:
         body = _ADAPTERS[(rules, endpoint)].validate_python(payload)

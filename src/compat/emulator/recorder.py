@@ -233,12 +233,11 @@ class Recorder:
 
 
 class RecorderMiddleware:
-    """ASGI middleware recording every non-control request with its status and error kind.
+    """ASGI middleware recording every non-control request with its status and error kind."""
 
-    Wire handlers report what they refused by setting `request.state.error_kind` and
-    `request.state.error_message`; a handler may also override the provider with
-    `request.state.provider` when the path alone cannot tell.
-    """
+    # Wire handlers report what they refused by setting `request.state.error_kind` and
+    # `request.state.error_message`; a handler may also override the provider with
+    # `request.state.provider` when the path alone cannot tell.
 
     def __init__(self, app: ASGIApp, recorder: Recorder) -> None:
         self.app = app

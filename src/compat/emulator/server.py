@@ -34,10 +34,7 @@ def loopback_address(host: str) -> str:
 
 
 class EmulatorServer:
-    """The emulator served by uvicorn on a loopback port, in a daemon thread.
-
-    Use as a context manager, or call `start()` and `stop()`. Port 0 picks a free port.
-    """
+    """The emulator served by uvicorn on a loopback port in a daemon thread (port 0: any free)."""
 
     def __init__(
         self, ctx: EmulatorContext | None = None, *, host: str = "127.0.0.1", port: int = 0

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from compat.emulator.anthropic import anthropic_error, note_error, serve_messages
+from compat.emulator.anthropic import ErrorRenderer, anthropic_error, note_error, serve_messages
 from compat.emulator.messages_schema import parse_beta_header
 from compat.emulator.types import EmulatorError
 
@@ -86,10 +86,8 @@ class ServiceAccountKeys:
     def write_service_account(
         self, path: Path, *, token_uri: str, project_id: str = "compat-emulated"
     ) -> Path:
-        """Write a Google service-account JSON with a fresh RSA-2048 key, and trust that key.
-
-        Field list source: https://cloud.google.com/iam/docs/keys-create-delete (key file format).
-        """
+        """Write a Google service-account JSON with a fresh RSA-2048 key, and trust that key."""
+        # Field list source: https://cloud.google.com/iam/docs/keys-create-delete (key file).
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -163,13 +161,11 @@ def _b64url(part: str) -> bytes:
 
 
 def verify_assertion(assertion: str, accounts: ServiceAccountKeys, now: float) -> ServiceAccount:
-    """Check an RS256 JWT-bearer assertion: signature, issuer, audience and lifetime.
-
-    The JWT is decoded here because the runtime dependencies carry no JWT library; the
-    signature itself is checked by `cryptography`. Rules: RFC 7523 section 3
-    (https://datatracker.ietf.org/doc/html/rfc7523#section-3) and Google's service-account
-    flow (source in the module docstring).
-    """
+    """Check an RS256 JWT-bearer assertion: signature, issuer, audience and lifetime."""
+    # The JWT is decoded here because the runtime dependencies carry no JWT library; the
+    # signature itself is checked by `cryptography`. Rules: RFC 7523 section 3
+    # (https://datatracker.ietf.org/doc/html/rfc7523#section-3) and Google's service-account
+    # flow (source in the module docstring).
     try:
         encoded_header, encoded_claims, encoded_signature = assertion.split(".")
         header = json.loads(_b64url(encoded_header))
@@ -253,12 +249,10 @@ _GOOGLE_STATUS = {
 
 
 def google_error(status: int, message: str, *, stream: bool) -> JSONResponse:
-    """Google's error body; streamRawPredict wraps it in a JSON array.
-
-    Sources: `{"error": {"code", "message", "status"}}` at
-    https://cloud.google.com/apis/design/errors#http_mapping, and the array form of a
-    streamRawPredict 401 in https://github.com/BerriAI/litellm/issues/18890.
-    """
+    """Google's error body; streamRawPredict wraps it in a JSON array."""
+    # Sources: `{"error": {"code", "message", "status"}}` at
+    # https://cloud.google.com/apis/design/errors#http_mapping, and the array form of a
+    # streamRawPredict 401 in https://github.com/BerriAI/litellm/issues/18890.
     body: dict[str, Any] = {
         "error": {"code": status, "message": message, "status": _GOOGLE_STATUS[status]}
     }
@@ -275,14 +269,12 @@ def _quota_message(model: str) -> str:
     )
 
 
-def vertex_error_renderer(model: str, *, stream: bool) -> Any:
-    """Vertex errors: Google's front end answers auth, routing and quota; Claude's pass through.
-
-    Anthropic's own error JSON reaches the caller unchanged for validation and model
-    errors, e.g. `{"type":"error","error":{"type":"invalid_request_error","message":
-    "output_config: Extra inputs are not permitted"},"request_id":"req_vrtx_..."}`
-    (https://github.com/OpenHands/software-agent-sdk/issues/1630).
-    """
+def vertex_error_renderer(model: str, *, stream: bool) -> ErrorRenderer:
+    """Vertex errors: Google's front end answers auth, routing and quota; Claude's pass through."""
+    # Anthropic's own error JSON reaches the caller unchanged for validation and model
+    # errors, e.g. `{"type":"error","error":{"type":"invalid_request_error","message":
+    # "output_config: Extra inputs are not permitted"},"request_id":"req_vrtx_..."}`
+    # (https://github.com/OpenHands/software-agent-sdk/issues/1630).
 
     def render(
         request: Request,

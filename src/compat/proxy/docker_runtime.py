@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -22,6 +23,8 @@ CONTAINER_FILES_DIR = "/compat/files"
 # LiteLLM's image listens here unless told otherwise; the bridge network maps it.
 CONTAINER_PORT = 4000
 LABEL = "org.compat.role"
+# Which process started a container: tells apart runs sharing one daemon.
+OWNER_LABEL = "org.compat.owner-pid"
 DOCKER_API_TIMEOUT = 30
 PUMP_JOIN_SECONDS = 5.0
 
@@ -99,6 +102,10 @@ class DockerRuntime:
             ) from None
 
     def _container_spec(self, launch: Launch) -> dict[str, Any]:
+        for name, path in launch.environment.files.items():
+            # Docker would bind-mount a missing path as a new empty directory.
+            if not path.is_file():
+                raise CompatError(f"{name} names {path}, which is not a file")
         files = {name: f"{CONTAINER_FILES_DIR}/{name}" for name in launch.environment.files}
         volumes = {
             str(launch.config_path.resolve()): {"bind": CONTAINER_CONFIG_PATH, "mode": "ro"},
@@ -120,7 +127,7 @@ class DockerRuntime:
             "environment": environment,
             "volumes": volumes,
             "name": f"compat-proxy-{secrets.token_hex(4)}",
-            "labels": {LABEL: "proxy"},
+            "labels": {LABEL: "proxy", OWNER_LABEL: str(os.getpid())},
             **network,
         }
 

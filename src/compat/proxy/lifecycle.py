@@ -107,8 +107,6 @@ class ProxySession:
         self._work_dir: Path | None = None
         self._stopped = False
 
-    # -- context manager -------------------------------------------------------------------
-
     def __enter__(self) -> Self:
         self.start()
         return self
@@ -120,8 +118,6 @@ class ProxySession:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-    # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
         """Boot emulator and proxy and wait until the proxy is healthy; stops all on failure."""
@@ -218,7 +214,7 @@ class ProxySession:
             _untrack(self)
 
 
-# -- never leave anything behind -----------------------------------------------------------
+# Never leave anything behind.
 # Sessions still open when the interpreter exits (or is told to by SIGTERM/SIGHUP) are
 # stopped by an atexit hook; the signal handlers turn those signals into SystemExit so
 # `with` blocks unwind the normal way first.

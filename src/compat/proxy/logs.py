@@ -47,7 +47,8 @@ class ProxyLog:
         self.startup_failure: str | None = None
         """The line that said the proxy's startup failed, once one did."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
+        # One boot per file: a previous run's lines would confuse the quoted tail.
+        path.write_text("", encoding="utf-8")
 
     def write(self, line: str) -> None:
         """Append one line (a trailing newline is added when missing)."""

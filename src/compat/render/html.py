@@ -75,6 +75,7 @@ class TierView:
     text: str | None
     duration: str
     facts: str
+    warnings: list[str]
     requests: list[RequestView]
     transcript: str | None
 
@@ -140,6 +141,7 @@ def _tier_view(result: TierResult) -> TierView:
         text=clip(cell_text(outcome), TIER_TEXT_LIMIT) if outcome.status != "pass" else None,
         duration=format_duration(result.duration_ms),
         facts=_tier_facts(evidence),
+        warnings=list(evidence.warnings),
         requests=[
             RequestView(
                 line=f"{r.provider}: {r.method} {r.path}"

@@ -1,0 +1,86 @@
+"""`compat doctor`: credentials by name only, and the tools it finds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+COMPAT = [sys.executable, "-m", "compat.cli"]
+CREDENTIAL_NAMES = (
+    "ANTHROPIC_API_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "VERTEXAI_PROJECT",
+    "VERTEXAI_LOCATION",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "AZURE_FOUNDRY_API_BASE",
+    "AZURE_FOUNDRY_API_KEY",
+)
+
+
+def doctor(cwd: Path, tmp_path: Path, **credentials: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_NAMES}
+    env.update(credentials)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "empty-cache")
+    env["COLUMNS"] = "200"
+    return subprocess.run(
+        [*COMPAT, "doctor"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def _row(output: str, label: str) -> list[str]:
+    """The cells of the table row whose first cell is `label`."""
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+        if cells[0] == label:
+            return cells
+    raise AssertionError(f"no row {label!r} in:\n{output}")
+
+
+def test_reports_presence_per_provider_and_never_a_value(repo_root: Path, tmp_path: Path) -> None:
+    secret = "sk-ant-doctor-test-value-98765"
+    done = doctor(
+        repo_root,
+        tmp_path,
+        ANTHROPIC_API_KEY=secret,
+        AWS_BEARER_TOKEN_BEDROCK="bedrock-token-value-12345",
+        AWS_REGION="eu-central-1",
+        AZURE_FOUNDRY_API_KEY="azure-key-value-12345",
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert _row(out, "Anthropic") == ["Anthropic", "yes", "ANTHROPIC_API_KEY", "-"]
+    assert _row(out, "Bedrock (Invoke)")[1:3] == ["yes", "AWS_REGION, AWS_BEARER_TOKEN_BEDROCK"]
+    assert _row(out, "Bedrock (Converse)")[1] == "yes"
+    vertex = _row(out, "Vertex AI")
+    assert vertex[1] == "no" and vertex[3].startswith("VERTEXAI_PROJECT, VERTEXAI_LOCATION")
+    assert _row(out, "Azure (Foundry)")[1:] == [
+        "no",
+        "AZURE_FOUNDRY_API_KEY",
+        "AZURE_FOUNDRY_API_BASE",
+    ]
+    for value in (secret, "bedrock-token-value-12345", "azure-key-value-12345", "eu-central-1"):
+        assert value not in out + done.stderr
+
+
+def test_lists_tool_versions(repo_root: Path, tmp_path: Path) -> None:
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True)
+    done = doctor(repo_root, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _row(done.stdout, "node")[1] == node.stdout.strip()
+    assert _row(done.stdout, "LiteLLM")[1] == "not found"
+    assert "compat install litellm" in done.stdout
+    for tool in ("claude", "docker (client)", "docker (daemon)"):
+        assert len(_row(done.stdout, tool)) == 3
+
+
+def test_works_outside_a_checkout(tmp_path: Path) -> None:
+    done = doctor(tmp_path, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "bedrock_converse" in done.stdout

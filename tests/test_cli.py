@@ -1,0 +1,67 @@
+"""The CLI shell: user mistakes are one message and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from compat.cli import COMMAND_MODULES, main
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "compat.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("nosuch",), "No such command 'nosuch'"),
+        (("build", "--bogus"), "No such option: --bogus"),
+        (("run", "--shard", "x"), "--shard: expected K/N such as 2/4, got 'x'"),
+        (("run", "--feature", "visoin"), "did you mean 'vision'?"),
+        (("run", "--provider", "bedrock"), "--provider: unknown value 'bedrock'"),
+    ],
+)
+def test_misuse_is_one_clear_message_and_exit_2(args, fragment, repo_root):
+    proc = subprocess.run(
+        [sys.executable, "-m", "compat.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=repo_root,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert fragment in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_lists_every_command_and_nothing_else():
+    proc = run("--help")
+    assert proc.returncode == 0
+    expected = {
+        "build", "proxy-config", "boot-proxy", "doctor", "emulate", "diff", "run", "render",
+        "install", "resolve", "publish",
+    }  # fmt: skip
+    listed = {
+        line.split("│")[1].split()[0]
+        for line in proc.stdout.splitlines()
+        if line.startswith("│ ")
+        and line.split("│")[1].strip()[:1].isalpha()
+        and not line.split("│")[1].startswith("  ")
+    }
+    assert expected <= listed
+    assert len(COMMAND_MODULES) == len(expected)
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("compat ")
