@@ -110,6 +110,20 @@ def report(name: str, latencies: list[float], wall: float, cpu: float | None) ->
     )
 
 
+def report_server_side(name: str, base_url: str, last: int) -> None:
+    """The emulator's own time per request (its recorder's `duration_ms`): the latency it
+    adds, without the benchmark client's time or its queueing."""
+    recorded = httpx.get(f"{base_url}/_emulator/requests", timeout=60).json()
+    records = recorded["requests"] if isinstance(recorded, dict) else recorded
+    durations = [r["duration_ms"] for r in records[-last:]]
+    cuts = statistics.quantiles(durations, n=100)
+    print(
+        f"{'':>14}  added by the emulator (server side): p50 {cuts[49]:.2f} ms, "
+        f"p99 {cuts[98]:.2f} ms"
+    )
+    httpx.delete(f"{base_url}/_emulator/requests", timeout=60)
+
+
 def main() -> None:
     """Parse the options, run both payloads, and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -139,6 +153,7 @@ def main() -> None:
             after = cpu_seconds(process.pid)
             cpu = after - before if before is not None and after is not None else None
             report(name, latencies, wall, cpu)
+            report_server_side(name, base_url, options.requests)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -248,3 +248,20 @@ def test_generated_at_must_be_utc(tmp_path, manifest_path):
         build(manifest_path, path, generated_at="yesterday")
     with pytest.raises(InputError, match="UTC"):
         build(manifest_path, path, generated_at="2026-01-01T00:00:00+02:00")
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    from compat.files import write_atomic
+
+    target = tmp_path / "m.json"
+    write_atomic(target, "{}\n")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]  # no temp file left behind
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

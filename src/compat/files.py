@@ -101,6 +101,12 @@ def parse_model(model: type[ModelT], data: Any, path: Path, what: str) -> ModelT
         raise problems_error(path, validation_problems(exc)) from None
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write via a temp file in the same directory and rename, so no reader sees half a file."""
     try:
@@ -109,6 +115,8 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise CompatError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
+        # mkstemp makes the file 0600; give it the mode a plain open() would have.
+        os.fchmod(fd, 0o666 & ~_current_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()

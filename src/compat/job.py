@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from compat.journal import JOURNAL_NAME, Journal
 from compat.manifest import Manifest
 from compat.matrix import canonical_json
 from compat.outcome import ResultsFile, TierResult, ToolVersions
+from compat.pacing import effective_rates
 from compat.probes.base import Cell
 from compat.proxy.lifecycle import ProxySession, ProxySettings
 from compat.runner import ProgressCallback, Runner, RunnerSettings, recorded_to_evidence
@@ -107,7 +109,9 @@ def run_job(
     results = list(previous)
     try:
         with _proxy(request, boot_progress or (lambda _l: None)) as (endpoint, session):
-            runner = _runner(request, endpoint, session, journal, binary, on_result)
+            runner = _runner(
+                request, endpoint, session, journal, binary, on_result, live=upstream == "live"
+            )
             if on_start is not None:
                 on_start(len(request.cells), len(previous))
             try:
@@ -158,8 +162,13 @@ def _runner(
     journal: Journal,
     binary: Path,
     on_result: ProgressCallback | None,
+    *,
+    live: bool,
 ) -> Runner:
-    settings = RunnerSettings(**{**request.runner.__dict__, "claude_binary": str(binary)})
+    rates = effective_rates(request.manifest, live=live, flags=request.runner.requests_per_minute)
+    settings = dataclasses.replace(
+        request.runner, claude_binary=str(binary), requests_per_minute=rates
+    )
     lookup = seq = None
     if session is not None and session.emulator is not None:
         recorder = session.emulator.ctx.recorder

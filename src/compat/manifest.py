@@ -7,7 +7,7 @@ import os
 from collections import Counter
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,6 +15,9 @@ from compat.files import load_yaml, parse_model, problems_error
 
 SCHEMA_VERSION = "1"
 DEFAULT_MANIFEST = Path("manifest.yaml")
+
+# Strict: YAML's `yes` or `"60"` is a typo here, not a rate of 1 or 60.
+RequestsPerMinute = Annotated[int, Field(strict=True, gt=0)]
 
 
 class _Strict(BaseModel):
@@ -28,6 +31,8 @@ class Provider(_Strict):
     name: str = Field(min_length=1)
     alias_suffix: str = ""
     """Appended to `claude-<tier>` to form this provider's LiteLLM model alias."""
+    requests_per_minute: RequestsPerMinute | None = None
+    """Live-mode pacing: upstream requests per minute for all its tiers together (unset: none)."""
 
 
 class Tier(_Strict):
@@ -83,6 +88,11 @@ class Manifest(_Strict):
     @cached_property
     def feature_ids(self) -> list[str]:
         return [f.id for f in self.features]
+
+    @cached_property
+    def requests_per_minute(self) -> dict[str, int]:
+        """The providers with a live-mode pacing rate, and that rate."""
+        return {p.id: p.requests_per_minute for p in self.providers if p.requests_per_minute}
 
     def provider(self, provider_id: str) -> Provider:
         return next(p for p in self.providers if p.id == provider_id)

@@ -17,6 +17,7 @@ from compat.driver import ProxyEndpoint
 from compat.journal import Journal
 from compat.manifest import Manifest
 from compat.outcome import Evidence, Fail, NotApplicable, Pass, TierResult, UpstreamRequest
+from compat.pacing import Pacer
 from compat.probes import load_probes
 from compat.probes.base import Cell, Probe, ProbeContext, Verdict, clip
 
@@ -41,6 +42,8 @@ class RunnerSettings:
     timeout_s: float = 120.0
     claude_binary: str = "claude"
     scratch_root: Path | None = None
+    requests_per_minute: Mapping[str, int] = field(default_factory=dict)
+    """Providers to pace, and their upstream requests per minute (see compat.pacing)."""
 
 
 @dataclass
@@ -123,6 +126,7 @@ class Runner:
         self.probes = probes if probes is not None else load_probes()
         self._global = asyncio.Semaphore(settings.concurrency)
         self._per_provider: dict[str, asyncio.Semaphore] = {}
+        self._pacer = Pacer(settings.requests_per_minute)
         self._lock = asyncio.Lock()
 
     def _provider_gate(self, provider: str) -> asyncio.Semaphore:
@@ -157,7 +161,8 @@ class Runner:
                 outcome=NotApplicable(reason=reason),
             )
         else:
-            async with self._global, self._provider_gate(cell.provider):
+            # The global slot is taken per attempt, after the pacing tokens (see _attempts).
+            async with self._provider_gate(cell.provider):
                 result = await self._attempts(cell)
         async with self._lock:
             self.journal.append(result)
@@ -180,7 +185,9 @@ class Runner:
                 scratch_root=self.settings.scratch_root,
             )
             seq = self.upstream_seq()
-            verdict = await self._judge(cell, ctx)
+            weight = self.probes[cell.feature_id].upstream_requests
+            async with self._pacer.admit(cell.provider, weight, self._global):
+                verdict = await self._judge(cell, ctx)
             if not verdict.retryable or attempt >= self.settings.max_attempts:
                 break
             delay = min(self.settings.backoff_cap_s, self.settings.backoff_s * 2 ** (attempt - 1))

@@ -20,3 +20,14 @@ ManifestOption = Annotated[
     ),
 ]
 DEFAULT_MANIFEST_PATH = DEFAULT_MANIFEST
+
+RpmOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rpm",
+        metavar="PROVIDER=N",
+        help="Pace PROVIDER to N upstream requests a minute (repeatable; overrides the "
+        "manifest's requests_per_minute, which applies to live upstreams only).",
+        show_default=False,
+    ),
+]

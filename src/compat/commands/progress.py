@@ -16,8 +16,9 @@ STATUS_WIDTH = 100
 def status(title: str) -> Iterator[Callable[[str], None]]:
     """Show `title` with a spinner; the yielded callback replaces the detail line under it."""
     if not err.is_terminal:
-        # No spinner in CI logs or pipes: each step on its own line instead.
-        yield lambda detail: err.print(f"{title}: {detail}", markup=False)
+        # No spinner in CI logs or pipes: the title once; pip's chatter stays in its log.
+        err.print(f"{title} …", markup=False)
+        yield lambda _detail: None
         return
     with err.status(escape(title)) as spinner:
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
+from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption, RpmOption
 from compat.commands.proxy_options import (
     DEFAULTS,
     BootTimeoutOption,
@@ -101,6 +101,7 @@ def publish(
     port: PortOption = None,
     config: ConfigOption = DEFAULTS["config"],
     boot_timeout: BootTimeoutOption = DEFAULTS["timeout"],
+    rpm: RpmOption = None,
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds one claude run may take.")
     ] = 120.0,
@@ -111,11 +112,13 @@ def publish(
     from compat.job import JobRequest
     from compat.known_issues import load_known_issues
     from compat.manifest import load_manifest
+    from compat.pacing import parse_rpm_flags
     from compat.pipeline import resolve_versions, run_pipeline
     from compat.runner import RunnerSettings
     from compat.selection import select_cells
 
     loaded = load_manifest(manifest)
+    rates = parse_rpm_flags(rpm or [], loaded)
     issues = load_known_issues(known_issues, loaded) if known_issues is not None else None
     job = None
     if not results:
@@ -131,7 +134,7 @@ def publish(
             manifest=loaded,
             cells=select_cells(loaded, features=feature, providers=provider, tiers=tier),
             out_dir=out_dir,
-            runner=RunnerSettings(timeout_s=timeout),
+            runner=RunnerSettings(timeout_s=timeout, requests_per_minute=rates),
             proxy=proxy_settings(
                 runtime=runtime,
                 upstream=upstream,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
+from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption, RpmOption
 from compat.commands.proxy_options import (
     DEFAULTS,
     BootTimeoutOption,
@@ -81,6 +81,7 @@ def run(
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds one claude run may take.")
     ] = 120.0,
+    rpm: RpmOption = None,
     attempts: Annotated[
         int,
         typer.Option("--attempts", min=1, help="Tries per cell on 429/529/503 (with backoff)."),
@@ -98,6 +99,7 @@ def run(
     """Run the selected cells and write OUT/compat-results.json (and .jsonl as they finish)."""
     from compat.job import JobRequest
     from compat.manifest import load_manifest
+    from compat.pacing import parse_rpm_flags
     from compat.runner import RunnerSettings, default_concurrency
     from compat.selection import parse_shard, select_cells
 
@@ -125,6 +127,7 @@ def run(
             per_provider=per_provider,
             max_attempts=attempts,
             timeout_s=timeout,
+            requests_per_minute=parse_rpm_flags(rpm or [], loaded),
         ),
         proxy=proxy_settings(
             runtime=runtime,

@@ -100,6 +100,16 @@ def execute(request: JobRequest, *, build: bool, fail_on: str) -> int:
     def on_result(result: TierResult, counts: RunCounts) -> None:
         if task_id is not None:
             progress.update(task_id, completed=counts.done, description=_counts_text(counts))
+        if not err.is_terminal:
+            # No live bar in CI logs or pipes: one line per finished cell instead.
+            err.print(
+                f"[{counts.done}/{counts.total}] {result.outcome.status:<14} "
+                f"{result.feature_id} / {result.provider} / {result.tier} "
+                f"({result.duration_ms / 1000:.1f} s)",
+                markup=False,
+                highlight=False,
+            )
+            return
         if result.outcome.status == "fail":
             progress.console.print(
                 f"[red]✗[/] {result.feature_id} / {result.provider} / {result.tier}",

@@ -87,6 +87,10 @@ class EmulatorServer:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
+            # The plain asyncio loop: uvicorn's "auto" would install uvloop's policy
+            # process-wide, under the runner's own event loop too. httptools (a runtime
+            # dependency) is uvicorn's C HTTP parser, which it picks automatically.
+            loop="asyncio",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

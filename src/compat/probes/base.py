@@ -123,6 +123,8 @@ class Probe(ABC):
     """How to ask for one feature and how to judge the answer."""
 
     feature_id: ClassVar[str]
+    upstream_requests: ClassVar[int] = 1
+    """Upstream requests one working attempt makes (one per model turn); pacing charges these."""
 
     @abstractmethod
     async def run(self, ctx: ProbeContext) -> Verdict: ...

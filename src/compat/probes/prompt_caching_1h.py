@@ -12,6 +12,7 @@ from compat.probes.prompts import bash_invocation
 @register
 class PromptCaching1h(CliProbe):
     feature_id = "prompt_caching_1h"
+    upstream_requests = 2  # the cache write, then the read on the repeat
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         # With this variable Claude Code marks all its breakpoints `ttl: "1h"` and sends

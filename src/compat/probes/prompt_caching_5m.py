@@ -12,6 +12,7 @@ from compat.probes.prompts import bash_invocation
 @register
 class PromptCaching5m(CliProbe):
     feature_id = "prompt_caching_5m"
+    upstream_requests = 2  # the cache write, then the read on the repeat
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         # The Bash round trip makes two requests sharing the system prompt and tools:

@@ -11,6 +11,7 @@ from compat.probes.prompts import bash_invocation, judge_bash_round_trip, signed
 @register
 class ThinkingWithToolUse(CliProbe):
     feature_id = "thinking_with_tool_use"
+    upstream_requests = 2  # the tool call, then the answer with its output
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         return bash_invocation(ctx)

@@ -11,6 +11,7 @@ from compat.probes.prompts import bash_invocation, judge_bash_round_trip
 @register
 class ToolUse(CliProbe):
     feature_id = "tool_use"
+    upstream_requests = 2  # the tool call, then the answer with its output
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         return bash_invocation(ctx)

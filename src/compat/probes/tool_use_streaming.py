@@ -13,6 +13,7 @@ from compat.probes.prompts import bash_command, bash_invocation, judge_bash_roun
 @register
 class ToolUseStreaming(CliProbe):
     feature_id = "tool_use_streaming"
+    upstream_requests = 2  # the tool call, then the answer with its output
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         return bash_invocation(ctx, "--include-partial-messages")

@@ -13,6 +13,7 @@ from compat.probes.prompts import PERMISSION_ARGS
 @register
 class WebSearch(CliProbe):
     feature_id = "web_search"
+    upstream_requests = 4  # ToolSearch and WebSearch calls, the search request, the answer
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         prompt = (
@@ -39,8 +40,14 @@ class WebSearch(CliProbe):
             if isinstance(e.tool_use_result, dict) and "results" in e.tool_use_result
         ]
         if not searches:
-            errors = [clip(json.dumps(r.get("content"))) for r in run.tool_results]
-            return f"the WebSearch call returned no search results: {errors or 'no tool result'}"
+            ids = {call.get("id") for call in calls}
+            answers = [r for r in run.tool_results if r.get("tool_use_id") in ids]
+            content = answers[0].get("content") if answers else None
+            text = content if isinstance(content, str) else json.dumps(content)
+            return (
+                "the WebSearch call returned no search results: "
+                f"{clip(text, 600) if answers else 'it got no tool result'}"
+            )
         hits = [
             item
             for search in searches
