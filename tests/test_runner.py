@@ -142,8 +142,31 @@ def test_a_crashing_probe_is_a_red_cell_not_a_lost_one(manifest, tmp_path):
 
 def test_a_dead_proxy_fails_the_cells_with_its_exit_status(manifest, tmp_path):
     cells = select_cells(manifest, features=["vision"], providers=["azure"])
-    results, _ = run_cells(manifest, cells, ScriptedProbe(), tmp_path, exit_status=lambda: 137)
-    assert {r.outcome.error for r in results} == {"proxy died (exit status 137) during this cell"}
+    probe = ScriptedProbe()
+    results, _ = run_cells(manifest, cells, probe, tmp_path, exit_status=lambda: 137)
+    assert {r.outcome.error for r in results} == {
+        "proxy died (exit status 137) before this cell ran"
+    }
+    assert not probe.calls  # nothing is launched against a proxy known to be dead
+
+
+def test_a_proxy_killed_during_a_cell_fails_it_and_skips_the_rest(manifest, tmp_path):
+    cells = select_cells(manifest, features=["vision"], providers=["azure"])
+    probe = ScriptedProbe()
+    results, journal = run_cells(
+        manifest,
+        cells,
+        probe,
+        tmp_path,
+        exit_status=lambda: -9 if probe.calls else None,
+        concurrency=1,
+    )
+    assert [r.outcome.error for r in results] == [
+        "proxy died (exit status -9, SIGKILL) during this cell",
+        "proxy died (exit status -9, SIGKILL) before this cell ran",
+        "proxy died (exit status -9, SIGKILL) before this cell ran",
+    ]
+    assert sum(probe.calls.values()) == 1 and len(journal) == len(cells)
 
 
 def test_resume_skips_recorded_cells(manifest, tmp_path):

@@ -81,6 +81,15 @@ def _click_errors() -> tuple[type[Exception], ...]:
 CLICK_ERRORS = _click_errors()
 
 
+def usage_error_text(exc: Exception) -> str:
+    """A click error as one line, like compat's own: what is wrong, then where help is."""
+    text = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    # typer validates choices with pydantic, whose messages start with this noise.
+    text = text.replace("Value error, ", "")
+    ctx = getattr(exc, "ctx", None)
+    return f"{text} (see `{ctx.command_path} --help`)" if ctx is not None else text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: user errors become one message and an exit code."""
     try:
@@ -98,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         err.print("interrupted")
         return 130
     except CLICK_ERRORS as exc:  # usage errors arrive here without standalone mode
-        exc.show(file=sys.stderr)
+        err.print(Text.assemble(("error: ", "bold red"), usage_error_text(exc)))
         return exc.exit_code
     return code if isinstance(code, int) else 0
 

@@ -146,6 +146,9 @@ def parse_line(
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         return UnparsedLine(line, f"not JSON: {exc.msg}")
+    except RecursionError:
+        # json's C decoder gives up on arrays or objects nested ~1000 deep.
+        return UnparsedLine(line, "not JSON: nested too deeply")
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         return UnparsedLine(line, "not a stream-json event (no string `type`)")
     try:

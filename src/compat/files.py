@@ -18,6 +18,9 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 OUTCOME_TAGS = frozenset({"pass", "fail", "not_applicable", "not_tested"})
+# libyaml builds nested nodes recursively in C: a few thousand `[` crash the interpreter
+# (a segfault, not an exception), so deeper YAML is refused after a cheap event scan.
+MAX_NESTING = 100
 
 
 def location(loc: tuple[int | str, ...]) -> str:
@@ -69,9 +72,22 @@ def read_text(path: Path, what: str) -> str:
         raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
 
 
+def _check_nesting(text: str, path: Path, what: str) -> None:
+    """Refuse documents nested deeper than any compat file is, before building them."""
+    depth = 0
+    for event in yaml.parse(text, Loader=SafeLoader):
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InputError(f"{path}: {what} is nested more than {MAX_NESTING} levels deep")
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+
+
 def load_yaml(path: Path, what: str) -> Any:
     text = read_text(path, what)
     try:
+        _check_nesting(text, path, what)
         return yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -88,6 +104,9 @@ def load_json(path: Path, what: str) -> Any:
         raise InputError(
             f"{path}: {what} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        # json's C decoder gives up on arrays or objects nested ~1000 deep.
+        raise InputError(f"{path}: {what} is nested too deeply to read") from None
 
 
 def parse_model(model: type[ModelT], data: Any, path: Path, what: str) -> ModelT:

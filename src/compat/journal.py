@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -75,6 +76,10 @@ class Journal:
             raise CompatError(f"{self.path}: cannot write results: {exc.strerror or exc}") from None
 
     def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        """Release the file; a line whose append already failed is not reported twice."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            # A failed append (disk full) leaves its line in the buffer, and closing would
+            # retry it and raise again from a `finally`, burying the error already raised.
+            with contextlib.suppress(OSError):
+                handle.close()

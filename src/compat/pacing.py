@@ -1,17 +1,16 @@
-"""Per-provider pacing: a token bucket per provider keeps a run under its requests per minute.
+"""Per-provider pacing: a token bucket per provider keeps a run under its requests per minute."""
 
-Tokens are taken per probe attempt, before its `claude` run or HTTP call starts, and an
-attempt takes as many tokens as upstream requests a working attempt makes
-(`Probe.upstream_requests`: one per model turn). Requests the CLI or the proxy add on
-their own (a retry with fewer betas after a refusal, Vertex AI's token exchange) are not
-charged, so leave some headroom under a provider's published limit.
-
-Each bucket holds one second's worth of tokens (at least one) and refills at the
-configured rate: Anthropic enforces its per-minute limits with a token bucket over short
-intervals ("60 RPM may be enforced as 1 request per second",
-https://docs.anthropic.com/en/api/rate-limits), so a full minute's burst at once would be
-refused even when the minute's total is within the limit.
-"""
+# Tokens are taken per probe attempt, before its `claude` run or HTTP call starts, and an
+# attempt takes as many tokens as upstream requests a working attempt makes
+# (`Probe.upstream_requests`: one per model turn). Requests the CLI or the proxy add on
+# their own (a retry with fewer betas after a refusal, Vertex AI's token exchange) are not
+# charged, so leave some headroom under a provider's published limit.
+#
+# Each bucket holds one second's worth of tokens (at least one) and refills at the
+# configured rate: Anthropic enforces its per-minute limits with a token bucket over
+# shorter intervals (its example: 60 RPM may be enforced as one request per second,
+# https://docs.anthropic.com/en/api/rate-limits), so a whole minute's requests sent at
+# once can be refused even when the minute's total is within the limit.
 
 from __future__ import annotations
 
@@ -69,8 +68,9 @@ class Pacer:
         # Waiting for tokens holds no slot, so a paced provider never starves the others.
         # Only one cell per provider holds tokens while it waits for a slot: tokens taken
         # during a long wait would otherwise pile up and all start at once when slots free.
-        await self.take(provider, amount)
-        await slots.acquire()
+        async with queue:
+            await self.take(provider, amount)
+            await slots.acquire()
         try:
             yield
         finally:

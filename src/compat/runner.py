@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -20,6 +21,7 @@ from compat.outcome import Evidence, Fail, NotApplicable, Pass, TierResult, Upst
 from compat.pacing import Pacer
 from compat.probes import load_probes
 from compat.probes.base import Cell, Probe, ProbeContext, Verdict, clip
+from compat.redact import redact
 
 MAX_UPSTREAM_EVIDENCE = 6
 
@@ -57,8 +59,10 @@ ProgressCallback = Callable[[TierResult, RunCounts], None]
 
 
 def _clip_strings(value: Any, limit: int = 160) -> Any:
-    """Shorten long strings (system prompts, base64 payloads) so evidence stays readable."""
+    """Redact, then shorten long strings (system prompts, base64) so evidence stays readable."""
     if isinstance(value, str):
+        # Redacted before clipping: a secret cut in half would no longer be recognised.
+        value = redact(value)
         return value if len(value) <= limit else value[:limit] + f"… [{len(value)} chars]"
     if isinstance(value, list):
         return [_clip_strings(v, limit) for v in value[:20]] + (
@@ -100,7 +104,11 @@ def _tool_names(tools: Any) -> Any:
 
 
 class Runner:
-    """Runs selected cells against one proxy and reports each result as it completes."""
+    """Runs selected cells against one proxy and reports each result as it completes.
+
+    A proxy that dies is not restarted: the cells it was serving fail with "proxy died" and
+    its exit status, and the cells still to run are recorded failed without launching claude.
+    """
 
     def __init__(
         self,
@@ -142,7 +150,17 @@ class Runner:
             counts.by_status[result.outcome.status] += 1
         # Long-context cells take longest: start them first so they don't form the tail.
         todo.sort(key=lambda c: c.feature_id != "long_context_1m")
-        results = await asyncio.gather(*(self._run_cell(c, counts) for c in todo))
+        tasks = [asyncio.ensure_future(self._run_cell(c, counts)) for c in todo]
+        try:
+            results = await asyncio.gather(*tasks)
+        except BaseException:
+            # A cell that cannot be recorded (disk full) ends the run. Stop the others here,
+            # while the loop still runs: left to asyncio.run's teardown, a claude caught
+            # mid-spawn never finishes cancelling (its pipe-connecting task is cancelled too).
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         for result in results:
             finished[result.key] = result
         return [
@@ -216,6 +234,11 @@ class Runner:
         )
 
     async def _judge(self, cell: Cell, ctx: ProbeContext) -> Verdict:
+        status = self.proxy_exit_status()
+        if status is not None:
+            # claude would only be refused at a closed port (about a CPU-second per cell, a
+            # few minutes over a full matrix); the verdict is known, so record it at once.
+            return Verdict(outcome=Fail(error=proxy_died(status, "before this cell ran")))
         probe = self.probes[cell.feature_id]
         try:
             verdict = await probe.run(ctx)
@@ -226,8 +249,7 @@ class Runner:
         status = self.proxy_exit_status()
         if status is not None:
             return Verdict(
-                outcome=Fail(error=f"proxy died (exit status {status}) during this cell"),
-                excerpt=verdict.excerpt,
+                outcome=Fail(error=proxy_died(status, "during this cell")), excerpt=verdict.excerpt
             )
         return verdict
 
@@ -238,6 +260,14 @@ class Runner:
         # Refused requests first: they explain a red cell (or a degraded green one).
         found.sort(key=lambda r: (r.status or 0) < 400)
         return found[:MAX_UPSTREAM_EVIDENCE]
+
+
+def proxy_died(status: int, when: str) -> str:
+    """The error of a cell whose proxy exited: its exit status, and the signal that killed it."""
+    killed_by = ""
+    if status < 0 and -status in signal.valid_signals():
+        killed_by = f", {signal.Signals(-status).name}"
+    return f"proxy died (exit status {status}{killed_by}) {when}"
 
 
 def refused_then_passed(verdict: Verdict, upstream: list[UpstreamRequest]) -> list[str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer, EventStreamMessage
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compat.emulator.eventstream import (
@@ -163,6 +163,7 @@ _values: st.SearchStrategy[HeaderValue] = st.one_of(
     st.integers(-(2**63), 2**63 - 1).map(Int64),
     st.binary(max_size=300),
     st.text(max_size=300),
+    st.datetimes(timezones=st.just(UTC)),
     st.uuids(),
 )
 
@@ -172,6 +173,9 @@ def _expected(value: HeaderValue) -> object:
         return value.value
     if isinstance(value, uuid.UUID):
         return value.bytes
+    if isinstance(value, datetime):
+        # Sent as whole milliseconds since the epoch, rounded down.
+        return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
     return value
 
 
@@ -182,3 +186,31 @@ def test_any_headers_and_payload_round_trip(
     message = decode_one(encode_message(headers, payload))
     assert message.payload == payload
     assert message.headers == {name: _expected(value) for name, value in headers.items()}
+
+
+@settings(max_examples=300)
+@given(
+    frames=st.lists(
+        st.tuples(st.dictionaries(_names, _values, max_size=4), st.binary(max_size=256)),
+        min_size=1,
+        max_size=4,
+    ),
+    data=st.data(),
+)
+def test_a_flipped_byte_anywhere_in_a_stream_is_a_checksum_error(
+    frames: list[tuple[dict[str, HeaderValue], bytes]], data: st.DataObject
+) -> None:
+    encoded = [encode_message(headers, payload) for headers, payload in frames]
+    stream = b"".join(encoded)
+    index = data.draw(st.integers(0, len(stream) - 1), label="index")
+    flip = data.draw(st.integers(1, 255), label="xor")
+    broken = stream[:index] + bytes([stream[index] ^ flip]) + stream[index + 1 :]
+    ends = [sum(len(frame) for frame in encoded[: n + 1]) for n in range(len(encoded))]
+    intact = sum(1 for end in ends if end <= index)  # frames wholly before the damage
+    buffer = EventStreamBuffer()
+    buffer.add_data(broken)
+    decoded: list[EventStreamMessage] = []
+    with pytest.raises(ChecksumMismatch):
+        decoded.extend(buffer)
+    # Everything before the damaged frame still decodes; nothing of it or after does.
+    assert [m.payload for m in decoded] == [payload for _, payload in frames[:intact]]

@@ -127,8 +127,12 @@ def test_ring_buffer_is_bounded_by_count_and_bytes() -> None:
     assert [r.body["n"] for r in by_count.query()] == [2, 3, 4]
     by_bytes = Recorder(max_body_bytes=25)
     for n in range(3):
-        _add(by_bytes, f'{{"pad": "{n}{"x" * 9}"}}'.encode())  # 18 bytes each
+        _add(by_bytes, f'{{"pad": "{n}{"x" * 9}"}}'.encode())  # 21 bytes each
     assert [r.body["pad"][0] for r in by_bytes.query()] == ["2"]
+    assert by_count.held == (3, 3 * len(b'{"n": 0}'))
+    assert by_bytes.held == (1, 21)
+    by_bytes.clear()
+    assert by_bytes.held == (0, 0)
 
 
 # --- faults ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from compat.console import err, out
-from compat.emulator.server import EmulatorServer
 
 _PROJECT_ID = "compat-emulated"
 
@@ -58,6 +57,9 @@ def emulate(
     ] = None,
 ) -> None:
     """Serve every emulated provider on a loopback port until Ctrl-C."""
+    # Imported here: the emulator (starlette, uvicorn) is heavy for every other command.
+    from compat.emulator.server import EmulatorServer
+
     server = EmulatorServer(host=host, port=port)
     with tempfile.TemporaryDirectory(prefix="compat-emulate-") as scratch, server:
         account = server.write_service_account(

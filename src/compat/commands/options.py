@@ -31,3 +31,16 @@ RpmOption = Annotated[
         show_default=False,
     ),
 ]
+
+FeatureOption = Annotated[
+    list[str] | None, typer.Option("--feature", "-f", help="Only this feature (repeatable).")
+]
+ProviderOption = Annotated[
+    list[str] | None, typer.Option("--provider", "-p", help="Only this provider (repeatable).")
+]
+TierOption = Annotated[
+    list[str] | None, typer.Option("--tier", "-t", help="Only this tier (repeatable).")
+]
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", min=1, help="Seconds one claude run may take.")
+]

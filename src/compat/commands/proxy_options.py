@@ -9,7 +9,6 @@ import typer
 from pydantic import ValidationError
 
 from compat.errors import InputError
-from compat.files import validation_problems
 from compat.proxy.config import DEFAULT_PROXY_CONFIG
 from compat.proxy.docker_runtime import DEFAULT_IMAGE
 from compat.proxy.environment import Upstream
@@ -59,9 +58,19 @@ DEFAULTS = {
 }
 
 
+# ProxySettings fields whose flag is not `--<field>`.
+FLAG_OF_FIELD = {"timeout": "--boot-timeout", "log_path": "--log-file"}
+
+
 def proxy_settings(**values: object) -> ProxySettings:
-    """ProxySettings from CLI values; a bad value is one InputError naming the field."""
+    """ProxySettings from CLI values; a bad value is one InputError naming the flag."""
     try:
         return ProxySettings.model_validate(values)
     except ValidationError as exc:
-        raise InputError("; ".join(validation_problems(exc))) from None
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            flag = FLAG_OF_FIELD.get(field, "--" + field.replace("_", "-"))
+            # pydantic prefixes a validator's own message with "Value error, ".
+            problems.append(f"{flag}: {error['msg'].removeprefix('Value error, ')}")
+        raise InputError("; ".join(problems)) from None

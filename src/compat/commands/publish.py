@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption, RpmOption
+from compat.commands.options import (
+    DEFAULT_MANIFEST_PATH,
+    FeatureOption,
+    ManifestOption,
+    ProviderOption,
+    RpmOption,
+    TierOption,
+    TimeoutOption,
+)
 from compat.commands.proxy_options import (
     DEFAULTS,
     BootTimeoutOption,
@@ -78,15 +86,9 @@ def publish(
     registry: Annotated[
         str, typer.Option("--registry", help="npm registry for Claude Code.")
     ] = "https://registry.npmjs.org",
-    feature: Annotated[
-        list[str] | None, typer.Option("--feature", "-f", help="Only this feature (repeatable).")
-    ] = None,
-    provider: Annotated[
-        list[str] | None, typer.Option("--provider", "-p", help="Only this provider (repeatable).")
-    ] = None,
-    tier: Annotated[
-        list[str] | None, typer.Option("--tier", "-t", help="Only this tier (repeatable).")
-    ] = None,
+    feature: FeatureOption = None,
+    provider: ProviderOption = None,
+    tier: TierOption = None,
     manifest: ManifestOption = DEFAULT_MANIFEST_PATH,
     known_issues: Annotated[
         Path | None, typer.Option("--known-issues", "-k", help="known_issues.yaml for the page.")
@@ -102,9 +104,7 @@ def publish(
     config: ConfigOption = DEFAULTS["config"],
     boot_timeout: BootTimeoutOption = DEFAULTS["timeout"],
     rpm: RpmOption = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds one claude run may take.")
-    ] = 120.0,
+    timeout: TimeoutOption = 120.0,
 ) -> None:
     """Resolve → install claude → boot the proxy → run → build → diff → publish."""
     from compat.claude_install import install_claude_code
@@ -122,6 +122,8 @@ def publish(
     issues = load_known_issues(known_issues, loaded) if known_issues is not None else None
     job = None
     if not results:
+        # Checked before resolving and installing anything: a typo costs no network.
+        cells = select_cells(loaded, features=feature, providers=provider, tiers=tier)
         versions = resolve_versions(
             litellm_version=litellm_version,
             litellm_channel=litellm_channel,
@@ -132,7 +134,7 @@ def publish(
         binary = install_claude_code(versions.claude_code)
         job = JobRequest(
             manifest=loaded,
-            cells=select_cells(loaded, features=feature, providers=provider, tiers=tier),
+            cells=cells,
             out_dir=out_dir,
             runner=RunnerSettings(timeout_s=timeout, requests_per_minute=rates),
             proxy=proxy_settings(

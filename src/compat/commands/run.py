@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption, RpmOption
+from compat.commands.options import (
+    DEFAULT_MANIFEST_PATH,
+    FeatureOption,
+    ManifestOption,
+    ProviderOption,
+    RpmOption,
+    TierOption,
+    TimeoutOption,
+)
 from compat.commands.proxy_options import (
     DEFAULTS,
     BootTimeoutOption,
@@ -26,15 +34,9 @@ FAIL_ON_CHOICES = ("never", "fail")
 
 
 def run(
-    feature: Annotated[
-        list[str] | None, typer.Option("--feature", "-f", help="Only this feature (repeatable).")
-    ] = None,
-    provider: Annotated[
-        list[str] | None, typer.Option("--provider", "-p", help="Only this provider (repeatable).")
-    ] = None,
-    tier: Annotated[
-        list[str] | None, typer.Option("--tier", "-t", help="Only this tier (repeatable).")
-    ] = None,
+    feature: FeatureOption = None,
+    provider: ProviderOption = None,
+    tier: TierOption = None,
     shard: Annotated[
         str | None,
         typer.Option("--shard", help="Run shard K of N (e.g. 2/4): N jobs cover the matrix once."),
@@ -78,9 +80,7 @@ def run(
             "--per-provider", min=1, help="Cells at once per provider (live rate limits)."
         ),
     ] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=1, help="Seconds one claude run may take.")
-    ] = 120.0,
+    timeout: TimeoutOption = 120.0,
     rpm: RpmOption = None,
     attempts: Annotated[
         int,

@@ -161,6 +161,12 @@ class Recorder:
         with self._lock:
             return self._seq
 
+    @property
+    def held(self) -> tuple[int, int]:
+        """(requests held, body bytes held): what the buffer costs now, up to its bounds."""
+        with self._lock:
+            return len(self._entries), self._bytes
+
     def add(
         self,
         *,

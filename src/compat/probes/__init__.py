@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import TypeVar
 
 from compat.probes.base import Probe
@@ -11,24 +12,8 @@ ProbeT = TypeVar("ProbeT", bound=type[Probe])
 
 PROBES: dict[str, Probe] = {}
 
-# Module names equal feature ids; importing one registers its probe.
-PROBE_MODULES = (
-    "basic_messaging_non_streaming",
-    "basic_messaging_streaming",
-    "tool_use",
-    "prompt_caching_5m",
-    "vision",
-    "thinking",
-    "tool_use_streaming",
-    "thinking_with_tool_use",
-    "pdf_input",
-    "prompt_caching_1h",
-    "web_search",
-    "structured_outputs",
-    "count_tokens",
-    "tool_search",
-    "long_context_1m",
-)
+# Every other module of this package is one probe, named after its feature id.
+SUPPORT_MODULES = frozenset({"base", "prompts", "media", "prompt_caching"})
 
 
 def register(cls: ProbeT) -> ProbeT:
@@ -40,6 +25,8 @@ def register(cls: ProbeT) -> ProbeT:
 
 
 def load_probes() -> dict[str, Probe]:
-    for name in PROBE_MODULES:
-        importlib.import_module(f"compat.probes.{name}")
+    """Import every probe module (each registers itself); the registry by feature id."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in SUPPORT_MODULES:
+            importlib.import_module(f"{__name__}.{module.name}")
     return PROBES

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from compat.driver import ClaudeInvocation, ClaudeRun, ProxyEndpoint, run_claude
 from compat.outcome import Fail, Pass
+from compat.redact import redact
 
 NONCE_PREFIX = "COMPAT-"
-RETRYABLE_STATUSES = frozenset({429, 503, 529})
+# What Claude Code retries by itself (rate limits and server errors): it runs with its
+# retries off, so the runner retries these instead. 500 is included because LiteLLM's
+# Anthropic route relays an upstream 529 `overloaded_error` as HTTP 500.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
 ANTHROPIC_VERSION = "2023-06-01"
 
 
@@ -34,6 +40,16 @@ class Verdict(BaseModel):
     retryable: bool = False
     usage: dict[str, Any] | None = None
     excerpt: str | None = None
+
+    @model_validator(mode="after")
+    def _without_secrets(self) -> Self:
+        # Every verdict passes here before the runner records it: upstream errors, judges'
+        # quotes of the reply and transcript tails can all echo a credential.
+        if isinstance(self.outcome, Fail):
+            self.outcome = Fail(error=redact(self.outcome.error))
+        if self.excerpt is not None:
+            self.excerpt = redact(self.excerpt)
+        return self
 
 
 @dataclass(frozen=True)
@@ -91,21 +107,77 @@ def fail(message: str, **kwargs: Any) -> Verdict:
 
 
 def clip(text: str | None, limit: int = 300) -> str:
-    text = " ".join((text or "").split())
+    """`text` redacted, on one line, cut to `limit` characters."""
+    # Redacted before cutting: a secret cut in half would no longer be recognised.
+    text = " ".join(redact(text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Wrapping around the upstream's own error in what Claude Code reports: its `API Error:`
+# prefix and retry advice, LiteLLM's exception boilerplate and model-group footer.
+_CLAUDE_PREFIX = re.compile(r"^API Error:\s*(?:Request rejected \(\d{3}\)\s*·\s*|\d{3}\s+)?")
+_BOILERPLATE = re.compile(
+    r"\.?\s*(?:Handle with `litellm\.\w+`\.?|File an issue if litellm error - \S+)"
+    r"|\s*(?:LiteLLM: model group |This is a server-side issue, usually temporary).*",
+    re.DOTALL,
+)
+
+
+def _error_envelope(value: Any) -> str | None:
+    """`type: message` from an Anthropic, Vertex, Bedrock or LiteLLM error body, else None."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    if not isinstance(value, dict):
+        return None
+    # Anthropic and Vertex nest the error; Bedrock's body is `{"message": …}` itself.
+    error = value.get("error", value)
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        return None
+    kind = error.get("type") or error.get("status")
+    return f"{kind}: {error['message']}" if kind else error["message"]
+
+
+def _readable_json(text: str) -> str:
+    """Replace the first JSON body in `text` by what it says, or name a reply cut short."""
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return text
+    try:
+        value, end = json.JSONDecoder().raw_decode(text, start)
+    except json.JSONDecodeError:
+        tail = text[start:]
+        if tail.startswith('{"id":"msg') or '"type":"message"' in tail[:200]:
+            # LiteLLM quotes the reply it had assembled when the stream broke.
+            return f"{text[:start]}the stream broke off mid-reply"
+        return text
+    readable = _error_envelope(value)
+    return text if readable is None else text[:start] + readable + text[end:]
+
+
+def api_error_message(status: int | None, text: str | None, stderr: str = "") -> str:
+    """`API error 429: <what the upstream or the proxy said>`, without the wrapping."""
+    detail = _readable_json(_BOILERPLATE.sub("", _CLAUDE_PREFIX.sub("", (text or "").strip())))
+    message = f"API error {status}" if status is not None else "API error"
+    message += f": {clip(detail)}" if detail.strip() else " (no message)"
+    # The CLI's own complaint (e.g. an SSE frame it could not parse) names a broken stream.
+    complaint = next((line for line in stderr.splitlines() if line.strip()), "")
+    return message + (f"; claude stderr: {clip(complaint, 160)}" if complaint else "")
 
 
 def cli_failure(run: ClaudeRun, timeout_s: float) -> Verdict | None:
     """The failures every CLI probe shares: timeout, API error, crash, no result."""
     common = {"usage": run.usage, "excerpt": run.excerpt()}
     if run.timed_out:
-        return fail(f"claude did not finish within {timeout_s:.0f}s (killed)", **common)
+        return fail(
+            f"claude did not finish within {timeout_s:.0f}s (the per-cell --timeout); "
+            "its process group was killed",
+            **common,
+        )
     status = run.api_error_status
     result = run.result
     if status is not None or (result is not None and result.is_error):
-        text = clip(result.result if result else None)
         return fail(
-            f"API error {status if status is not None else ''}: {text}".replace("  ", " "),
+            api_error_message(status, result.result if result else None, run.stderr),
             retryable=status in RETRYABLE_STATUSES,
             **common,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
-from compat.probes.prompts import PERMISSION_ARGS, user_message
+from compat.probes.prompts import ask_with_blocks
 
 # ~4 characters per token for plain English prose: 1,000,000 characters is about
 # 250k tokens, comfortably above the 200k standard window and far below 1M.
@@ -27,12 +27,11 @@ class LongContext1m(CliProbe):
             f"nothing else: {ctx.nonce}"
         )
         # The `[1m]` model suffix makes Claude Code send the 1M-context beta.
-        return ClaudeInvocation(
+        return ask_with_blocks(
+            ctx,
+            {"type": "text", "text": filler()},
+            {"type": "text", "text": question},
             model=f"{ctx.alias}[1m]",
-            stdin_messages=[
-                user_message({"type": "text", "text": filler()}, {"type": "text", "text": question})
-            ],
-            extra_args=PERMISSION_ARGS,
             timeout_s=max(ctx.timeout_s, 300.0),
         )
 

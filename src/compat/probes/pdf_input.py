@@ -8,7 +8,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
 from compat.probes.media import one_line_pdf
-from compat.probes.prompts import PERMISSION_ARGS, user_message
+from compat.probes.prompts import ask_with_blocks
 
 PDF_PROMPT = "What text does this PDF document contain? Reply with that text exactly."
 
@@ -27,12 +27,7 @@ class PdfInput(CliProbe):
             "type": "document",
             "source": {"type": "base64", "media_type": "application/pdf", "data": data},
         }
-        return ClaudeInvocation(
-            model=ctx.alias,
-            stdin_messages=[user_message(document, {"type": "text", "text": PDF_PROMPT})],
-            extra_args=PERMISSION_ARGS,
-            timeout_s=ctx.timeout_s,
-        )
+        return ask_with_blocks(ctx, document, {"type": "text", "text": PDF_PROMPT})
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         return expect_nonce(run.final_text, ctx.nonce)

@@ -7,12 +7,30 @@ answers the same sentences (see compat.emulator.model).
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes.base import ProbeContext, clip, expect_nonce
 
-# Pre-approves exactly this one command; `dontAsk` denies anything else without prompting.
+# `dontAsk` denies, without prompting, every tool call that no rule pre-approves.
 PERMISSION_ARGS = ("--permission-mode", "dontAsk")
+
+# Claude Code (2.1) still runs read-only commands (`echo`, `ls`, `pwd`, `cat` of a file in
+# the working directory) in dontAsk mode, whatever --allowedTools says. A PreToolUse hook
+# is consulted before that auto-approval and exit status 2 blocks the call, so this one
+# lets only the pre-approved command through. Any other exit status would let the call
+# proceed, hence the catch-all and the shell's `|| exit 2` when Python cannot even start.
+BASH_GUARD = """\
+import json, sys
+try:
+    allowed = json.load(sys.stdin)["tool_input"]["command"] == sys.argv[1]
+except Exception:
+    allowed = False
+if not allowed:
+    print("this probe allows only the command " + sys.argv[1], file=sys.stderr)
+    sys.exit(2)
+"""
 
 
 def echo_prompt(nonce: str) -> str:
@@ -30,20 +48,18 @@ def bash_prompt(nonce: str) -> str:
     )
 
 
+def only_command_args(command: str) -> tuple[str, ...]:
+    """Flags that pre-approve the Bash `command` and let no other Bash command run."""
+    guard = shlex.join([sys.executable, "-I", "-c", BASH_GUARD, command]) + " || exit 2"
+    hook = {"matcher": "Bash", "hooks": [{"type": "command", "command": guard}]}
+    settings = {"hooks": {"PreToolUse": [hook]}}
+    return ("--allowedTools", f"Bash({command})", "--settings", json.dumps(settings))
+
+
 def bash_invocation(ctx: ProbeContext, *extra: str, env: dict[str, str] | None = None):
     """The Bash round trip: one allowed command, nothing else permitted."""
-    return ClaudeInvocation(
-        model=ctx.alias,
-        prompt=bash_prompt(ctx.nonce),
-        extra_args=(
-            *PERMISSION_ARGS,
-            "--allowedTools",
-            f"Bash({bash_command(ctx.nonce)})",
-            *extra,
-        ),
-        env=env or {},
-        timeout_s=ctx.timeout_s,
-    )
+    allowed = only_command_args(bash_command(ctx.nonce))
+    return ask(ctx, bash_prompt(ctx.nonce), *allowed, *extra, env=env)
 
 
 def judge_bash_round_trip(run: ClaudeRun, nonce: str) -> str | None:
@@ -68,14 +84,33 @@ def judge_bash_round_trip(run: ClaudeRun, nonce: str) -> str | None:
     return expect_nonce(run.final_text, nonce, "the final answer")
 
 
-def echo_invocation(ctx: ProbeContext, *extra: str, env: dict[str, str] | None = None):
+def ask(
+    ctx: ProbeContext, prompt: str, *extra: str, env: dict[str, str] | None = None
+) -> ClaudeInvocation:
+    """One prompt on the command line, non-interactive, nothing pre-approved but `extra`."""
     return ClaudeInvocation(
         model=ctx.alias,
-        prompt=echo_prompt(ctx.nonce),
+        prompt=prompt,
         extra_args=(*PERMISSION_ARGS, *extra),
         env=env or {},
         timeout_s=ctx.timeout_s,
     )
+
+
+def ask_with_blocks(
+    ctx: ProbeContext, *blocks: dict, model: str | None = None, timeout_s: float | None = None
+) -> ClaudeInvocation:
+    """One user turn of content blocks (images, documents, long text) over stdin."""
+    return ClaudeInvocation(
+        model=model or ctx.alias,
+        stdin_messages=[user_message(*blocks)],
+        extra_args=PERMISSION_ARGS,
+        timeout_s=timeout_s or ctx.timeout_s,
+    )
+
+
+def echo_invocation(ctx: ProbeContext, *extra: str) -> ClaudeInvocation:
+    return ask(ctx, echo_prompt(ctx.nonce), *extra)
 
 
 def user_message(*blocks: dict) -> dict:

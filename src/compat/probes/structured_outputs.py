@@ -9,7 +9,7 @@ import jsonschema
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, clip
-from compat.probes.prompts import PERMISSION_ARGS
+from compat.probes.prompts import ask
 
 SCHEMA = {
     "type": "object",
@@ -28,12 +28,7 @@ class StructuredOutputs(CliProbe):
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         prompt = f"Return the token {ctx.nonce} as structured output, with `confirmed` set to true."
-        return ClaudeInvocation(
-            model=ctx.alias,
-            prompt=prompt,
-            extra_args=(*PERMISSION_ARGS, "--json-schema", json.dumps(SCHEMA)),
-            timeout_s=ctx.timeout_s,
-        )
+        return ask(ctx, prompt, "--json-schema", json.dumps(SCHEMA))
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         result = run.result

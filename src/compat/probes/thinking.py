@@ -5,7 +5,7 @@ from __future__ import annotations
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
-from compat.probes.prompts import PERMISSION_ARGS, signed_thinking_problem
+from compat.probes.prompts import ask, signed_thinking_problem
 
 
 @register
@@ -19,9 +19,7 @@ class Thinking(CliProbe):
             "Think carefully step by step before you answer. "
             f"Then reply with exactly this token and nothing else: {ctx.nonce}"
         )
-        return ClaudeInvocation(
-            model=ctx.alias, prompt=prompt, extra_args=PERMISSION_ARGS, timeout_s=ctx.timeout_s
-        )
+        return ask(ctx, prompt)
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         return signed_thinking_problem(run) or expect_nonce(run.final_text, ctx.nonce)

@@ -9,7 +9,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, clip, payload_marker
 from compat.probes.media import hex_colour, solid_png
-from compat.probes.prompts import PERMISSION_ARGS, user_message
+from compat.probes.prompts import ask_with_blocks
 
 VISION_PROMPT = (
     "This image is a single solid colour. Reply with its exact hex colour code, "
@@ -34,12 +34,7 @@ class Vision(CliProbe):
             "type": "image",
             "source": {"type": "base64", "media_type": "image/png", "data": data},
         }
-        return ClaudeInvocation(
-            model=ctx.alias,
-            stdin_messages=[user_message(image, {"type": "text", "text": VISION_PROMPT})],
-            extra_args=PERMISSION_ARGS,
-            timeout_s=ctx.timeout_s,
-        )
+        return ask_with_blocks(ctx, image, {"type": "text", "text": VISION_PROMPT})
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         expected = hex_colour(colour_of(ctx))

@@ -7,7 +7,7 @@ import json
 from compat.driver import ClaudeInvocation, ClaudeRun, UserEvent
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, clip
-from compat.probes.prompts import PERMISSION_ARGS
+from compat.probes.prompts import ask
 
 
 @register
@@ -20,12 +20,7 @@ class WebSearch(CliProbe):
             f"Search the web for {ctx.nonce} using the WebSearch tool, "
             "then reply with the title of the first result."
         )
-        return ClaudeInvocation(
-            model=ctx.alias,
-            prompt=prompt,
-            extra_args=(*PERMISSION_ARGS, "--allowedTools", "WebSearch"),
-            timeout_s=ctx.timeout_s,
-        )
+        return ask(ctx, prompt, "--allowedTools", "WebSearch")
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         calls = [b for b in run.blocks("tool_use") if b.get("name") == "WebSearch"]

@@ -1,0 +1,1 @@
+"""Fault suite: compat on the real chain (claude, LiteLLM, the emulator) under faults."""

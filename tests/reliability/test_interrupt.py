@@ -1,0 +1,99 @@
+"""Ctrl-C during `compat run`: exit 130 within seconds, no child left, finished cells on disk,
+and `--resume` completes the rest to exactly what a clean run gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from compat.journal import JOURNAL_NAME, Journal
+from compat.outcome import ResultsFile, TierResult
+from reliability.chain import (
+    SAMPLE,
+    claude_processes,
+    finish,
+    run_compat,
+    start_compat,
+    watch_processes,
+)
+
+pytestmark = pytest.mark.integration
+
+INTERRUPT_AFTER = 3
+"""Cells in the journal before Ctrl-C: some done, some running, some not started."""
+
+
+def results_of(out: Path) -> ResultsFile:
+    return ResultsFile.model_validate_json((out / "compat-results.json").read_text())
+
+
+def statuses(results: list[TierResult]) -> dict[tuple[str, str, str], str]:
+    return {r.key: r.outcome.status for r in results}
+
+
+def matrix_statuses(out: Path) -> dict[tuple[str, str], str]:
+    matrix = json.loads((out / "compatibility-matrix.json").read_text())
+    return {
+        (row["id"], provider): cell["status"]
+        for row in matrix["features"]
+        for provider, cell in row["providers"].items()
+    }
+
+
+def journal_lines(out: Path) -> int:
+    path = out / JOURNAL_NAME
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+@pytest.mark.timeout(600)
+def test_ctrl_c_keeps_finished_cells_and_resume_completes_the_run(manifest, tmp_path):
+    wanted = SAMPLE.keys(manifest)
+    out = tmp_path / "out"
+    compat = start_compat(["run", *SAMPLE.args(), "--out", str(out)], tmp_path / "interrupted")
+    with watch_processes(compat.pid) as watch:
+        deadline = time.monotonic() + 240
+        while journal_lines(out) < INTERRUPT_AFTER and compat.poll() is None:
+            assert time.monotonic() < deadline, "no cell finished in time"
+            time.sleep(0.1)
+        os.killpg(compat.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        interrupted_at = time.monotonic()
+        stopped = finish(compat, tmp_path / "interrupted", timeout_s=30)
+        took = time.monotonic() - interrupted_at
+    assert stopped.code == 130, stopped.stderr[-3000:]
+    assert took < 15, f"compat took {took:.1f}s to stop after Ctrl-C"
+    assert "interrupted: finished cells are saved" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    # Its claude runs and the LiteLLM proxy (both in their own process groups) went with it.
+    assert claude_processes(watch.seen) and any("litellm" in p.command for p in watch.seen)
+    assert watch.survivors() == set()
+
+    # Every journal line is a whole result, and compat-results.json holds exactly those.
+    lines = (out / JOURNAL_NAME).read_text().splitlines()
+    kept = [TierResult.model_validate_json(line) for line in lines]
+    assert INTERRUPT_AFTER <= len(kept) < len(wanted), "Ctrl-C came after the run finished"
+    assert {r.key: r for r in results_of(out).results} == {r.key: r for r in kept}
+
+    resumed = run_compat(
+        ["run", *SAMPLE.args(), "--out", str(out), "--resume", "--build"], tmp_path / "resumed"
+    )
+    assert resumed.code == 0, resumed.stderr[-3000:]
+    assert f"resuming: {len(kept)} of {len(wanted)} cells already recorded" in resumed.stderr
+    merged = results_of(out).results
+    assert len(merged) == len(wanted) and {r.key for r in merged} == wanted
+    assert len(Journal(out / JOURNAL_NAME).read()) == len(wanted)  # nothing run twice
+    by_key = {r.key: r for r in merged}
+    assert all(by_key[r.key] == r for r in kept), "a finished cell was run again"
+
+    clean = tmp_path / "clean"
+    fresh = run_compat(
+        ["run", *SAMPLE.args(), "--out", str(clean), "--build"], tmp_path / "clean-run"
+    )
+    assert fresh.code == 0, fresh.stderr[-3000:]
+    assert statuses(merged) == statuses(results_of(clean).results)
+    assert "fail" in statuses(merged).values() and "pass" in statuses(merged).values()
+    assert matrix_statuses(out) == matrix_statuses(clean)
