@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import unquote
 
 import httpx
 import pytest
 
 from compat.emulator.recorder import RecordedRequest
-from compat.manifest import Manifest, load_manifest
-from compat.proxy.lifecycle import ProxySession, ProxySettings
+from compat.manifest import Manifest
+from compat.proxy.lifecycle import ProxySession
 from compat.proxy.local import LocalRuntime
 from proxy.processes import environment_of
 
@@ -25,18 +23,6 @@ OPERATIONS = {
     "bedrock_converse": ("converse", "converse-stream"),
     "vertex_ai": ("rawPredict", "streamRawPredict"),
 }
-
-
-@pytest.fixture(scope="module")
-def manifest() -> Manifest:
-    return load_manifest(Path(__file__).parents[2] / "manifest.yaml")
-
-
-@pytest.fixture(scope="module")
-def proxy() -> Iterator[ProxySession]:
-    config = Path(__file__).parents[2] / "proxy_config.yaml"
-    with ProxySession(ProxySettings(config=config, timeout=180)) as session:
-        yield session
 
 
 Cell = tuple[str, str]

@@ -14,25 +14,13 @@ from compat.claude_install import find_claude
 from compat.driver import ProxyEndpoint
 from compat.emulator.faults import FaultSpec
 from compat.journal import Journal
-from compat.manifest import Manifest, load_manifest
+from compat.manifest import Manifest
 from compat.outcome import Fail, Pass, TierResult
-from compat.proxy.lifecycle import ProxySession, ProxySettings
+from compat.proxy.lifecycle import ProxySession
 from compat.runner import Runner, RunnerSettings, recorded_to_evidence
 from compat.selection import select_cells
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).parents[2]
-
-
-@pytest.fixture(scope="module")
-def manifest() -> Manifest:
-    return load_manifest(ROOT / "manifest.yaml")
-
-
-@pytest.fixture(scope="module")
-def proxy() -> Iterator[ProxySession]:
-    with ProxySession(ProxySettings(config=ROOT / "proxy_config.yaml", timeout=180)) as session:
-        yield session
 
 
 @pytest.fixture(autouse=True)

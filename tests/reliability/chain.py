@@ -302,6 +302,19 @@ def finish(process: subprocess.Popen[bytes], logs: Path, timeout_s: float) -> Fi
     )
 
 
+@contextlib.contextmanager
+def compat_alongside(args: list[str], logs: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`compat ARGS` running while the block does other things; Ctrl-C'd if still running."""
+    process = start_compat(args, logs)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            # Ctrl-C, not SIGKILL: a killed compat would leave its proxy running.
+            os.killpg(process.pid, signal.SIGINT)
+            finish(process, logs, timeout_s=30)
+
+
 def run_compat(args: list[str], logs: Path, timeout_s: float = 300.0) -> Finished:
     """`compat ARGS` to completion."""
     return finish(start_compat(args, logs), logs, timeout_s)

@@ -16,6 +16,7 @@ from compat.outcome import ResultsFile, TierResult
 from reliability.chain import (
     SAMPLE,
     claude_processes,
+    compat_alongside,
     finish,
     run_compat,
     start_compat,
@@ -53,6 +54,21 @@ def journal_lines(out: Path) -> int:
 @pytest.mark.timeout(600)
 def test_ctrl_c_keeps_finished_cells_and_resume_completes_the_run(manifest, tmp_path):
     wanted = SAMPLE.keys(manifest)
+    clean = tmp_path / "clean"
+    # The clean run to compare with needs nothing from the others: it runs alongside them.
+    with compat_alongside(
+        ["run", *SAMPLE.args(), "--out", str(clean), "--build"], tmp_path / "clean-run"
+    ) as reference:
+        merged = interrupt_then_resume(wanted, tmp_path)
+        fresh = finish(reference, tmp_path / "clean-run", timeout_s=300)
+    assert fresh.code == 0, fresh.stderr[-3000:]
+    assert statuses(merged) == statuses(results_of(clean).results)
+    assert "fail" in statuses(merged).values() and "pass" in statuses(merged).values()
+    assert matrix_statuses(tmp_path / "out") == matrix_statuses(clean)
+
+
+def interrupt_then_resume(wanted: set[tuple[str, str, str]], tmp_path: Path) -> list[TierResult]:
+    """Ctrl-C a run once a few cells are done, check what it left, resume it: the results."""
     out = tmp_path / "out"
     compat = start_compat(["run", *SAMPLE.args(), "--out", str(out)], tmp_path / "interrupted")
     with watch_processes(compat.pid) as watch:
@@ -88,12 +104,4 @@ def test_ctrl_c_keeps_finished_cells_and_resume_completes_the_run(manifest, tmp_
     assert len(Journal(out / JOURNAL_NAME).read()) == len(wanted)  # nothing run twice
     by_key = {r.key: r for r in merged}
     assert all(by_key[r.key] == r for r in kept), "a finished cell was run again"
-
-    clean = tmp_path / "clean"
-    fresh = run_compat(
-        ["run", *SAMPLE.args(), "--out", str(clean), "--build"], tmp_path / "clean-run"
-    )
-    assert fresh.code == 0, fresh.stderr[-3000:]
-    assert statuses(merged) == statuses(results_of(clean).results)
-    assert "fail" in statuses(merged).values() and "pass" in statuses(merged).values()
-    assert matrix_statuses(out) == matrix_statuses(clean)
+    return merged

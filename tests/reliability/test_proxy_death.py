@@ -74,10 +74,8 @@ def test_a_proxy_killed_mid_run_fails_its_cells_and_the_run_ends(manifest, tmp_p
     errors = [r.outcome.error for r in others if isinstance(r.outcome, Fail)]
     assert len(errors) == len(others) and set(errors) <= {DURING, BEFORE}
     skipped = [r for r in others if r.outcome == Fail(error=BEFORE)]
-    # Cells that start once the death is known never launch claude: no exit code, no time.
+    # Cells that start once the death is known launch no claude: no exit code, no process.
     assert len(skipped) >= 3
-    for result in skipped:
-        assert result.evidence is not None and result.evidence.exit_code is None
-        assert result.duration_ms is not None and result.duration_ms < 1000
-    assert len(claude_processes(watch.seen)) < len(cells)
+    assert all(r.evidence is not None and r.evidence.exit_code is None for r in skipped)
+    assert 2 <= len(claude_processes(watch.seen)) <= len(cells) - len(skipped)
     assert watch.survivors() == set()

@@ -84,7 +84,9 @@ def run(
     rpm: RpmOption = None,
     attempts: Annotated[
         int,
-        typer.Option("--attempts", min=1, help="Tries per cell on 429/529/503 (with backoff)."),
+        typer.Option(
+            "--attempts", min=1, help="Tries per cell on 429 and 5xx answers (with backoff)."
+        ),
     ] = 3,
     resume: Annotated[
         bool, typer.Option("--resume", help="Skip cells already in OUT/compat-results.jsonl.")
