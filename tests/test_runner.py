@@ -200,3 +200,13 @@ def test_body_summary_puts_small_fields_first_and_names_tools():
     summary = summarise_body(body)
     assert summary.startswith('{"anthropic_beta":["effort-2025-11-24"],"tools":["Bash","web_search')
     assert "[5000 chars]" in summary
+
+
+def test_cells_failed_by_a_dead_proxy_are_marked_for_a_rerun(manifest, tmp_path):
+    from compat.job import failed_by_dead_proxy
+
+    cells = select_cells(manifest, features=["vision"], providers=["azure"])
+    dead, _ = run_cells(manifest, cells, ScriptedProbe(), tmp_path, exit_status=lambda: 137)
+    assert all(failed_by_dead_proxy(r) for r in dead)
+    judged, _ = run_cells(manifest, cells, ScriptedProbe({"vision": ["fail"]}), tmp_path / "b")
+    assert not any(failed_by_dead_proxy(r) for r in judged)

@@ -24,7 +24,7 @@ from compat.outcome import ResultsFile, TierResult, ToolVersions
 from compat.pacing import effective_rates
 from compat.probes.base import Cell
 from compat.proxy.lifecycle import ProxySession, ProxySettings
-from compat.runner import ProgressCallback, Runner, RunnerSettings, recorded_to_evidence
+from compat.runner import PROXY_DIED, ProgressCallback, Runner, RunnerSettings, recorded_to_evidence
 
 RESULTS_NAME = "compat-results.json"
 
@@ -53,6 +53,8 @@ class JobReport:
     versions: ToolVersions
     upstream: str
     interrupted: bool = False
+    stop_code: int = 0
+    """The exit status a stop by signal asks for: 130 for Ctrl-C, 143 for SIGTERM."""
     skipped_resumed: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -93,7 +95,8 @@ def run_job(
     journal = Journal(request.out_dir / JOURNAL_NAME)
     previous = journal.read() if request.resume else []
     wanted = {(c.feature_id, c.provider, c.tier) for c in request.cells}
-    previous = [r for r in previous if r.key in wanted]
+    # Cells the proxy's death failed say nothing about the proxy: a resume runs them again.
+    previous = [r for r in previous if r.key in wanted and not failed_by_dead_proxy(r)]
     journal.open(fresh=not request.resume)
     upstream = (
         "emulated"
@@ -105,7 +108,7 @@ def run_job(
     )
     versions = ToolVersions(litellm=litellm, claude_code=claude_v, compat=__version__)
     started_at = _now()
-    interrupted = False
+    stop_code: int | None = None
     results = list(previous)
     try:
         with _proxy(request, boot_progress or (lambda _l: None)) as (endpoint, session):
@@ -116,11 +119,11 @@ def run_job(
                 on_start(len(request.cells), len(previous))
             try:
                 results = asyncio.run(runner.run(request.cells, previous))
-            except KeyboardInterrupt:
-                interrupted = True
+            except STOP_SIGNALS as exc:
+                stop_code = _stop_code(exc)
                 results = journal.read()
-    except KeyboardInterrupt:
-        interrupted = True
+    except STOP_SIGNALS as exc:
+        stop_code = _stop_code(exc)
         results = journal.read() if journal.path.exists() else results
     finally:
         journal.close()
@@ -141,9 +144,29 @@ def run_job(
         journal_path=journal.path,
         versions=versions,
         upstream=upstream,
-        interrupted=interrupted,
+        interrupted=stop_code is not None,
+        stop_code=stop_code or 0,
         skipped_resumed=len(previous),
     )
+
+
+# Ctrl-C arrives as KeyboardInterrupt; SIGTERM and SIGHUP (a CI cancel, a closed terminal)
+# as the SystemExit(128 + signum) the proxy session's handlers raise. Either way the cells
+# that finished are kept and written to the results file.
+STOP_SIGNALS = (KeyboardInterrupt, SystemExit)
+
+
+def _stop_code(exc: BaseException) -> int:
+    if isinstance(exc, SystemExit) and isinstance(exc.code, int) and exc.code > 128:
+        return exc.code
+    if isinstance(exc, SystemExit):
+        raise exc
+    return 130
+
+
+def failed_by_dead_proxy(result: TierResult) -> bool:
+    error = getattr(result.outcome, "error", "")
+    return error.startswith(PROXY_DIED)
 
 
 def _in_order(cells: list[Cell], results: list[TierResult]) -> list[TierResult]:

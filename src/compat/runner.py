@@ -24,6 +24,8 @@ from compat.probes.base import Cell, Probe, ProbeContext, Verdict, clip
 from compat.redact import redact
 
 MAX_UPSTREAM_EVIDENCE = 6
+PROXY_DIED = "proxy died"
+"""How every cell failed by the proxy's death begins (a resume runs those again)."""
 
 UpstreamLookup = Callable[[str, int], list[UpstreamRequest]]
 """(text that appears in the request bodies, sequence number to start after) → requests."""
@@ -267,7 +269,7 @@ def proxy_died(status: int, when: str) -> str:
     killed_by = ""
     if status < 0 and -status in signal.valid_signals():
         killed_by = f", {signal.Signals(-status).name}"
-    return f"proxy died (exit status {status}{killed_by}) {when}"
+    return f"{PROXY_DIED} (exit status {status}{killed_by}) {when}"
 
 
 def refused_then_passed(verdict: Verdict, upstream: list[UpstreamRequest]) -> list[str]:

@@ -105,3 +105,22 @@ def interrupt_then_resume(wanted: set[tuple[str, str, str]], tmp_path: Path) -> 
     by_key = {r.key: r for r in merged}
     assert all(by_key[r.key] == r for r in kept), "a finished cell was run again"
     return merged
+
+
+@pytest.mark.timeout(300)
+def test_sigterm_is_a_stop_like_ctrl_c(tmp_path):
+    """A CI cancel sends SIGTERM: the same clean stop, with the finished cells written."""
+    out = tmp_path / "out"
+    compat = start_compat(["run", *SAMPLE.args(), "--out", str(out)], tmp_path / "terminated")
+    with watch_processes(compat.pid) as watch:
+        deadline = time.monotonic() + 240
+        while journal_lines(out) < 1 and compat.poll() is None:
+            assert time.monotonic() < deadline, "no cell finished in time"
+            time.sleep(0.1)
+        os.kill(compat.pid, signal.SIGTERM)
+        stopped = finish(compat, tmp_path / "terminated", timeout_s=30)
+    assert stopped.code == 128 + signal.SIGTERM, stopped.stderr[-3000:]
+    assert "Traceback" not in stopped.stderr
+    assert watch.survivors() == set()
+    kept = Journal(out / JOURNAL_NAME).read()
+    assert kept and {r.key: r for r in results_of(out).results} == {r.key: r for r in kept}

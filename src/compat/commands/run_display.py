@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from compat.console import err, out
-from compat.job import JobReport, JobRequest, run_job
+from compat.job import JobReport, JobRequest, failed_by_dead_proxy, run_job
 from compat.matrix import LoadedResults, Matrix, build_matrix, canonical_json
 from compat.outcome import ResultsFile, TierResult
 from compat.runner import RunCounts
@@ -157,7 +157,14 @@ def _finish(
         out.print(f"page:    {_write_page(matrix, request, results_file)}")
     if report.interrupted:
         err.print("interrupted: finished cells are saved; `--resume` runs the rest")
-        return 130
+        return report.stop_code
+    lost = [r for r in report.results if failed_by_dead_proxy(r)]
+    if lost:
+        err.print(
+            f"the proxy died during the run: {len(lost)} cell(s) could not be judged; "
+            "`--resume` runs them again"
+        )
+        return 1
     if fail_on == "fail" and failures:
         return 1
     return 0
