@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bedrock_support import BedrockClient, RecordingModel, bedrock_client
 
 from compat.emulator import EmulatorServer
 
@@ -33,3 +34,22 @@ def service_account(
     return emulator_server.write_service_account(
         tmp_path_factory.mktemp("gcp") / "service-account.json"
     )
+
+
+# The Bedrock wire tests (invoke and converse) share these: a client of a private emulator,
+# optionally behind a model that records what the wire decoded.
+
+
+@pytest.fixture
+def client() -> Iterator[BedrockClient]:
+    yield from bedrock_client()
+
+
+@pytest.fixture
+def recording() -> RecordingModel:
+    return RecordingModel()
+
+
+@pytest.fixture
+def stub_client(recording: RecordingModel) -> Iterator[BedrockClient]:
+    yield from bedrock_client(recording)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from bedrock_support import (
     BedrockClient,
     RecordingModel,
     assert_bedrock_error,
-    bedrock_client,
     frame_payloads,
     runtime_client,
 )
@@ -56,21 +54,6 @@ def converse_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(copy.deepcopy(overrides))
     return body
-
-
-@pytest.fixture
-def client() -> Iterator[BedrockClient]:
-    yield from bedrock_client()
-
-
-@pytest.fixture
-def recording() -> RecordingModel:
-    return RecordingModel()
-
-
-@pytest.fixture
-def stub_client(recording: RecordingModel) -> Iterator[BedrockClient]:
-    yield from bedrock_client(recording)
 
 
 def sent_body(client: BedrockClient, recording: RecordingModel, **overrides: Any) -> dict[str, Any]:

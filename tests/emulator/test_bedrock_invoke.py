@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +18,6 @@ from bedrock_support import (
     BedrockClient,
     RecordingModel,
     assert_bedrock_error,
-    bedrock_client,
     chunk_events,
     decode_frames,
     model_path,
@@ -45,21 +43,6 @@ def invoke_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-@pytest.fixture
-def client() -> Iterator[BedrockClient]:
-    yield from bedrock_client()
-
-
-@pytest.fixture
-def recording() -> RecordingModel:
-    return RecordingModel()
-
-
-@pytest.fixture
-def stub_client(recording: RecordingModel) -> Iterator[BedrockClient]:
-    yield from bedrock_client(recording)
 
 
 def add_fault(client: BedrockClient, **spec: Any) -> None:

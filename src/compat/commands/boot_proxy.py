@@ -26,10 +26,9 @@ from compat.console import err, out
 from compat.errors import CompatError, InputError
 from compat.manifest import Manifest, load_manifest
 from compat.proxy.config import DEFAULT_PROXY_CONFIG
-from compat.proxy.docker_runtime import DEFAULT_IMAGE
 from compat.proxy.environment import Upstream, credential_status
 from compat.proxy.lifecycle import DEFAULT_TIMEOUT_SECONDS, ProxySession
-from compat.proxy.runtime import RuntimeKind
+from compat.proxy.runtime import DEFAULT_IMAGE, RuntimeKind
 from compat.proxy.venv import DEFAULT_LITELLM_VERSION
 
 HIDDEN_KEY = "<hidden; use --show-key>"

@@ -8,8 +8,6 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-import docker
-import docker.errors
 import typer
 from pydantic import BaseModel
 from rich.table import Table
@@ -74,6 +72,10 @@ def _litellm() -> ToolReport:
 
 
 def _docker() -> list[ToolReport]:
+    # Imported here: the docker SDK (with requests) would cost every command's start-up.
+    import docker
+    import docker.errors
+
     client_report = _program("docker (client)", ["docker", "--version"])
     try:
         client = docker.from_env(timeout=DAEMON_TIMEOUT_SECONDS)

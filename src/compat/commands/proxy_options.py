@@ -10,10 +10,9 @@ from pydantic import ValidationError
 
 from compat.errors import InputError
 from compat.proxy.config import DEFAULT_PROXY_CONFIG
-from compat.proxy.docker_runtime import DEFAULT_IMAGE
 from compat.proxy.environment import Upstream
 from compat.proxy.lifecycle import DEFAULT_TIMEOUT_SECONDS, ProxySettings
-from compat.proxy.runtime import RuntimeKind
+from compat.proxy.runtime import DEFAULT_IMAGE, RuntimeKind
 from compat.proxy.venv import DEFAULT_LITELLM_VERSION
 
 RuntimeOption = Annotated[

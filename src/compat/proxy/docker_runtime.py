@@ -7,7 +7,6 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any
 
 import docker
@@ -15,9 +14,14 @@ import docker.errors
 from docker.models.containers import Container
 
 from compat.errors import CompatError
-from compat.proxy.runtime import DEFAULT_GRACE_SECONDS, Launch
+from compat.proxy.runtime import (  # noqa: F401 (re-exported for callers and tests)
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_IMAGE,
+    DockerNetwork,
+    Launch,
+    default_tag,
+)
 
-DEFAULT_IMAGE = "ghcr.io/berriai/litellm"
 CONTAINER_CONFIG_PATH = "/compat/proxy_config.yaml"
 CONTAINER_FILES_DIR = "/compat/files"
 # LiteLLM's image listens here unless told otherwise; the bridge network maps it.
@@ -27,19 +31,6 @@ LABEL = "org.compat.role"
 OWNER_LABEL = "org.compat.owner-pid"
 DOCKER_API_TIMEOUT = 30
 PUMP_JOIN_SECONDS = 5.0
-
-
-class DockerNetwork(StrEnum):
-    """`host` shares the host's loopback (emulated mode: the emulator is on 127.0.0.1 only);
-    `bridge` publishes the port on 127.0.0.1 (live mode)."""
-
-    host = "host"
-    bridge = "bridge"
-
-
-def default_tag(litellm_version: str) -> str:
-    """LiteLLM tags each release's image `v<version>`."""
-    return f"v{litellm_version}"
 
 
 def connect() -> docker.DockerClient:

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from compat.errors import CompatError
 from compat.proxy.config import DEFAULT_PROXY_CONFIG, load_proxy_config
-from compat.proxy.docker_runtime import DEFAULT_IMAGE, DockerNetwork, DockerRuntime, default_tag
 from compat.proxy.environment import (
     EMULATED_VERTEX_PROJECT,
     ProxyEnvironment,
@@ -29,7 +28,15 @@ from compat.proxy.environment import (
 from compat.proxy.health import NotReady, free_port, wait_until_healthy
 from compat.proxy.local import LocalRuntime
 from compat.proxy.logs import ProxyLog, Redactor
-from compat.proxy.runtime import DEFAULT_GRACE_SECONDS, Launch, ProxyRuntime, RuntimeKind
+from compat.proxy.runtime import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_IMAGE,
+    DockerNetwork,
+    Launch,
+    ProxyRuntime,
+    RuntimeKind,
+    default_tag,
+)
 from compat.proxy.venv import DEFAULT_LITELLM_VERSION, ensure_litellm, is_release_version
 
 if TYPE_CHECKING:
@@ -175,6 +182,9 @@ class ProxySession:
     def _runtime(self) -> ProxyRuntime:
         settings = self.settings
         if settings.runtime is RuntimeKind.docker:
+            # Imported here: the docker SDK (with requests) costs every command's start-up.
+            from compat.proxy.docker_runtime import DockerRuntime
+
             return DockerRuntime(
                 settings.image, settings.image_tag, settings.network, progress=self._progress
             )

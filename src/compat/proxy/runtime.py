@@ -12,6 +12,20 @@ from compat.proxy.environment import ProxyEnvironment
 from compat.proxy.logs import ProxyLog
 
 DEFAULT_GRACE_SECONDS = 10.0
+DEFAULT_IMAGE = "ghcr.io/berriai/litellm"
+
+
+class DockerNetwork(StrEnum):
+    """`host` shares the host's loopback (emulated mode: the emulator is on 127.0.0.1 only);
+    `bridge` publishes the port on 127.0.0.1 (live mode)."""
+
+    host = "host"
+    bridge = "bridge"
+
+
+def default_tag(litellm_version: str) -> str:
+    """LiteLLM tags each release's image `v<version>`."""
+    return f"v{litellm_version}"
 
 
 class RuntimeKind(StrEnum):
