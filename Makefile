@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # The Claude Code release `make matrix` and the test suite drive (from the npm registry).
 CLAUDE_CODE_VERSION ?= 2.1.329
 
-.PHONY: install lock lock-tools test lint lint-workflows litellm claude deps system matrix \
+.PHONY: install lock lock-tools lock-litellm test lint lint-workflows litellm claude deps system matrix \
 	sample clean
 
 $(UV): requirements/uv.txt
@@ -36,6 +36,16 @@ lock: $(UV)
 lock-tools: $(UV)
 	$(UV) pip compile requirements/uv.in --generate-hashes --python-version 3.11 \
 		-o requirements/uv.txt
+
+# The hash-pinned dependencies compat installs for a LiteLLM release (default: the one under
+# test by default); releases without such a file resolve as of a day after their release.
+LITELLM_VERSION ?= $(shell $(PYTHON) -c "import re,sys; print(re.search(r'DEFAULT_LITELLM_VERSION = \"(.+?)\"', open('src/compat/proxy/venv.py').read())[1])")
+lock-litellm: $(STAMP)
+	echo 'litellm[proxy,google]==$(LITELLM_VERSION)' | $(BIN)/uv pip compile - --universal \
+		--python-version 3.11 --generate-hashes --no-header --quiet \
+		-o src/compat/proxy/locks/litellm-$(LITELLM_VERSION).txt
+	sed -i '1i # LiteLLM $(LITELLM_VERSION) as compat installs it: every package pinned with its hashes.\n# Refresh: make lock-litellm LITELLM_VERSION=$(LITELLM_VERSION)' \
+		src/compat/proxy/locks/litellm-$(LITELLM_VERSION).txt
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -65,3 +66,16 @@ def test_help_lists_every_command_and_nothing_else():
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("compat ")
+
+
+@pytest.mark.parametrize("command", ["run", "boot-proxy", "emulate"])
+def test_long_running_commands_say_how_they_stop(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "compat.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Ctrl-C" in done.stdout and "SIGTERM (exit 143)" in done.stdout

@@ -5,6 +5,7 @@ for them everywhere compat writes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -37,6 +38,7 @@ from compat.proxy.venv import DEFAULT_LITELLM_VERSION
 from compat.redact import REDACTED, redact
 from compat.runner import recorded_to_evidence
 from local_http import closed_port_url
+from support.processes import Children, kill_group
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPTS = ROOT / "tests" / "fixtures" / "transcripts"
@@ -357,21 +359,21 @@ class Command:
 class Harness:
     """Runs compat commands with the fake secrets set and keeps what they print to search."""
 
-    def __init__(self, root: Path, env: dict[str, str], leaks: Leaks) -> None:
+    def __init__(self, root: Path, env: dict[str, str], leaks: Leaks, children: Children) -> None:
         self.root = root
         self.env = env
         self.leaks = leaks
+        self.children = children
         self.started = 0
 
     def start(self, *args: str) -> Command:
         self.started += 1
         stdout, stderr = self.root / f"{self.started}.out", self.root / f"{self.started}.err"
         with stdout.open("w") as out, stderr.open("w") as err:
-            process = subprocess.Popen(
+            process = self.children.spawn(
                 [sys.executable, "-m", "compat.cli", *args],
                 cwd=ROOT,
                 env=self.env,
-                stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
                 text=True,
@@ -398,8 +400,7 @@ class Harness:
             command.process.wait(timeout=600)
         finally:
             if command.process.poll() is None:
-                command.process.kill()
-                command.process.wait()
+                kill_group(command.process)
         done = Done(
             command.process.returncode, command.stdout.read_text(), command.stderr.read_text()
         )
@@ -533,19 +534,21 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     """Every main command, run once with the fake secrets set."""
     root = tmp_path_factory.mktemp("secrets")
     leaks = Leaks()
-    with EmulatorServer() as emulator:
+    children = Children()
+    with EmulatorServer() as emulator, contextlib.closing(children):
         fakes = fake_secrets(emulator, root)
         for name in (*SECRET_NAMES, "DOCS_REPO_TOKEN", "GITHUB_TOKEN"):
             if name in fakes:
                 leaks.add(name, fakes[name])
         leaks.add("Vertex key", private_key(Path(fakes["GOOGLE_APPLICATION_CREDENTIALS"])))
-        harness = Harness(root, {**os.environ, **fakes}, leaks)
+        harness = Harness(root, {**os.environ, **fakes}, leaks, children)
         live = live_run(harness, emulator, root)
         recorded = emulator.ctx.recorder.query()
     for record in recorded:
         leaks.look_at(f"emulator record {record.seq}", record.model_dump_json())
-    published = publish_three_ways(harness, root)
-    doctor = harness.run("doctor")
+    with contextlib.closing(children):
+        published = publish_three_ways(harness, root)
+        doctor = harness.run("doctor")
     return Report(leaks=leaks, recorded=recorded, doctor=doctor, **live, **published)
 
 

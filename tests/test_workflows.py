@@ -131,9 +131,10 @@ def test_resolve_job_outputs_both_versions(matrix_workflow):
 def test_shards_cover_the_matrix_exactly_once(matrix_workflow):
     run = matrix_workflow["jobs"]["run"]
     shards = run["strategy"]["matrix"]["shard"]
-    command = steps(run)[step_index(run, "compat run")]["run"]
-    match = re.search(r"--shard \$\{\{ matrix\.shard \}\}/(\d+)", command)
-    assert match, command
+    step = steps(run)[step_index(run, "compat run")]
+    assert step["env"]["SHARD"] == "${{ matrix.shard }}"
+    match = re.search(r'--shard "\$SHARD/(\d+)"', step["run"])
+    assert match, step["run"]
     assert shards == list(range(1, int(match[1]) + 1))
     assert run["strategy"]["fail-fast"] is False
 
@@ -217,22 +218,31 @@ def test_gate_resolves_installs_builds_and_fails_on_a_failing_cell(gate_workflow
     tag = re.search(r'--tag "([^"]+)"', command)
     assert built and image and tag
     assert built[1] == f"{image[1]}:{tag[1]}"
-    assert f"steps.{steps(gate)[resolve]['id']}.outputs.version" in steps(gate)[install]["run"]
+    install_step = steps(gate)[install]
+    resolved = f"${{{{ steps.{steps(gate)[resolve]['id']}.outputs.version }}}}"
+    [variable] = [name for name, value in install_step["env"].items() if value == resolved]
+    assert f'--version "${variable}"' in install_step["run"]
 
 
 # --- commands and flags the workflows use -----------------------------------------------------
 
 
+# `compat …` or `.venv/bin/compat …`, but not the checkout directory in `make -C compat`.
+COMPAT_CALL = re.compile(r"(?:^|\$\(|\s)(?<!-C )(?:\S*/)?compat (?P<rest>[^)\n|>]*)")
+
+
+def step_invocations(step: dict[str, Any]) -> list[list[str]]:
+    """Every `compat …` command line in one step's script, split into words."""
+    found = []
+    for line in step.get("run", "").replace("\\\n", " ").splitlines():
+        for match in COMPAT_CALL.finditer(line):
+            found.append(shlex.split(re.sub(r"\$\{\{[^}]*\}\}", "X", match["rest"])))
+    return found
+
+
 def compat_invocations(*workflows: dict[Any, Any]) -> list[list[str]]:
     """Every `compat …` command line in the workflows' scripts, split into words."""
-    found = []
-    for step in all_steps(*workflows):
-        script = step.get("run", "").replace("\\\n", " ")
-        for line in script.splitlines():
-            for match in re.finditer(r"(?:^|\$\(|\s)compat (?P<rest>[^)\n|>]*)", line):
-                words = shlex.split(re.sub(r"\$\{\{[^}]*\}\}", "X", match["rest"]))
-                found.append(words)
-    return found
+    return [words for step in all_steps(*workflows) for words in step_invocations(step)]
 
 
 def test_workflows_call_existing_commands_with_existing_flags(matrix_workflow, gate_workflow):
@@ -253,6 +263,97 @@ def test_workflows_call_existing_commands_with_existing_flags(matrix_workflow, g
         known = {opt for param in command.params for opt in param.opts}
         flags = {w.split("=")[0] for w in rest if w.startswith("--")}
         assert flags <= known, f"compat {' '.join(words)}: unknown {sorted(flags - known)}"
+
+
+@pytest.mark.parametrize(
+    ("path", "install", "venv"),
+    [
+        (MATRIX_WORKFLOW, "make install", "$GITHUB_WORKSPACE/.venv/bin"),
+        (GATE_WORKFLOW, "make -C compat install", "$GITHUB_WORKSPACE/compat/.venv/bin"),
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else None,
+)
+def test_compat_is_installed_from_its_lock_before_any_job_calls_it(path, install, venv):
+    assert re.search(r"^install:", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    for name, job in load(path)["jobs"].items():
+        calls = [i for i, step in enumerate(steps(job)) if step_invocations(step)]
+        if not calls:
+            continue
+        installed = step_index(job, install)
+        # `make install` builds the venv with whichever python3 comes first on PATH.
+        [setup_python] = uses(job, "actions/setup-python")
+        assert steps(job).index(setup_python) < installed < min(calls), name
+        assert f'echo "{venv}" >> "$GITHUB_PATH"' in steps(job)[installed]["run"], name
+    for step in all_steps(load(path)):
+        # An unlocked `pip install .` resolves compat's dependencies afresh on every run.
+        assert "pip install" not in step.get("run", ""), step
+
+
+# --- hardening: pinned actions, no persisted token, no expression in a script -------------------
+
+WORKFLOW_FILES = (MATRIX_WORKFLOW, GATE_WORKFLOW)
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$")
+PINNED_REF = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
+TAG_COMMENT = re.compile(r"\s+# v\d+(?:\.\d+){0,2}")
+
+
+def uses_lines(path: Path) -> list[re.Match[str]]:
+    """The `uses:` lines of a workflow's text (the YAML parser drops the comments)."""
+    return [m for line in path.read_text().splitlines() if (m := USES_LINE.match(line))]
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_every_action_is_pinned_to_a_commit_with_its_tag_beside_it(path):
+    lines = uses_lines(path)
+    parsed = [
+        ref
+        for job in load(path)["jobs"].values()
+        for ref in [job.get("uses")] + [step.get("uses") for step in job.get("steps", [])]
+        if ref
+    ]
+    # The text and the parsed workflow agree, so no `uses:` escapes the line check below.
+    assert [m["ref"] for m in lines] == parsed
+    for m in lines:
+        assert PINNED_REF.fullmatch(m["ref"]), m[0]
+        assert TAG_COMMENT.fullmatch(m["comment"]), m[0]
+
+
+def test_each_action_has_one_pin_across_the_workflows():
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOW_FILES:
+        for m in uses_lines(path):
+            action, _, sha = m["ref"].partition("@")
+            pins.setdefault(action, set()).add(f"{sha} {m['comment'].strip()}")
+    assert {action: pin for action, pin in pins.items() if len(pin) > 1} == {}
+
+
+def test_no_checkout_leaves_its_token_in_the_clone(matrix_workflow, gate_workflow):
+    checkouts = [
+        step
+        for step in all_steps(matrix_workflow, gate_workflow)
+        if step.get("uses", "").startswith("actions/checkout@")
+    ]
+    assert checkouts
+    # `compat publish` clones the docs repository itself, with $DOCS_REPO_TOKEN in its URL.
+    for step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, step
+
+
+def test_no_expression_is_expanded_inside_a_script(matrix_workflow, gate_workflow):
+    for step in all_steps(matrix_workflow, gate_workflow):
+        # The runner pastes `${{ … }}` into the script before the shell parses it.
+        assert "${{" not in step.get("run", ""), step
+
+
+def test_the_publishing_workflow_restores_no_cache(matrix_workflow):
+    for step in all_steps(matrix_workflow):
+        action = step.get("uses", "").partition("@")[0]
+        assert action != "actions/cache", step
+        if action in {"actions/setup-python", "actions/setup-node"}:
+            assert "cache" not in step.get("with", {}), step
+        if action == "actions/setup-node":
+            # From v5 on, setup-node turns npm caching on by itself for some package.json files.
+            assert step["with"].get("package-manager-cache") is False, step
 
 
 # --- Dockerfile -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from compat.console import err
 from compat.errors import CompatError
+from compat.signals import install_stop_signals, stopping_signal
 
 app = typer.Typer(
     name="compat",
@@ -92,6 +93,7 @@ def usage_error_text(exc: Exception) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: user errors become one message and an exit code."""
+    install_stop_signals()
     try:
         # Without standalone mode, click returns a `typer.Exit(code)` as the call's value.
         code = app(args=argv, prog_name="compat", standalone_mode=False)
@@ -106,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except SystemExit as exc:
+        if (signum := stopping_signal(exc)) is not None:
+            err.print(f"stopped by {signum.name}")
+        raise
     except CLICK_ERRORS as exc:  # usage errors arrive here without standalone mode
         err.print(Text.assemble(("error: ", "bold red"), usage_error_text(exc)))
         return exc.exit_code

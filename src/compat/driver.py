@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag, ValidationError
 
+from compat.processes import die_with_parent
+
 # Only these variables of compat's own environment reach the CLI: it must never see
 # upstream credentials, and a user's Claude Code settings must not change the probe.
 EventT = TypeVar("EventT")
@@ -351,6 +353,7 @@ async def run_claude(
         stderr=asyncio.subprocess.PIPE,
         # Its own process group, so a timeout or Ctrl-C can kill every child it spawned.
         start_new_session=True,
+        preexec_fn=die_with_parent(),
         limit=64 * 1024 * 1024,
     )
     timed_out = False
@@ -391,6 +394,7 @@ async def claude_version(binary: Path | str, *, timeout_s: float = 30.0) -> str:
         stderr=asyncio.subprocess.PIPE,
         env={name: os.environ[name] for name in ENV_ALLOWLIST if name in os.environ}
         | {"HOME": tempfile.gettempdir(), "DISABLE_AUTOUPDATER": "1"},
+        preexec_fn=die_with_parent(),
     )
     stdout, _ = await asyncio.wait_for(process.communicate(), timeout=timeout_s)
     words = stdout.decode().split()

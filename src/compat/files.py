@@ -72,8 +72,46 @@ def read_text(path: Path, what: str) -> str:
         raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
 
 
+def _flow_depth_exceeds(text: str, limit: int) -> bool:
+    """Whether `[`/`{` flow collections nest deeper than `limit`, outside quotes and comments.
+
+    Hand-written because the check must come before any YAML library reads the text: the
+    libraries disagree on where (and whether) they stop deep nesting themselves.
+    """
+    depth = 0
+    quote = ""
+    previous = "\n"
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'" and previous in " \t\n[{,:-?":
+            # Only where a quoted scalar can start: an apostrophe inside a word is text.
+            quote = char
+        elif char == "#" and previous in " \t\n":
+            newline = text.find("\n", index)
+            index = len(text) if newline < 0 else newline
+            previous = "\n"
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
+        index += 1
+    return False
+
+
 def _check_nesting(text: str, path: Path, what: str) -> None:
     """Refuse documents nested deeper than any compat file is, before building them."""
+    if _flow_depth_exceeds(text, MAX_NESTING):
+        raise InputError(f"{path}: {what} is nested more than {MAX_NESTING} levels deep")
     depth = 0
     for event in yaml.parse(text, Loader=SafeLoader):
         if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):

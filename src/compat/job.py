@@ -112,6 +112,8 @@ def run_job(
     results = list(previous)
     try:
         with _proxy(request, boot_progress or (lambda _l: None)) as (endpoint, session):
+            if session is not None:
+                versions.litellm_packages = session.installed_packages()
             runner = _runner(
                 request, endpoint, session, journal, binary, on_result, live=upstream == "live"
             )

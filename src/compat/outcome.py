@@ -100,6 +100,8 @@ class ToolVersions(BaseModel):
     litellm: str
     claude_code: str
     compat: str | None = None
+    litellm_packages: list[str] | None = None
+    """`uv pip freeze` of the LiteLLM venv the run used: tells two installs of one release apart."""
 
 
 class ResultsFile(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from compat.manifest import load_manifest
 from proxy.fakes import install_fake_litellm, write_fake_config
 from proxy.foreground import COMPAT, ForegroundProxy
-from proxy.processes import children_of, environment_of, pids_with_argument
+from support.proc import children_of, environment_of, pids_with_argument
 
 NO_CREDENTIALS = {
     name: ""
@@ -94,6 +95,24 @@ def test_prints_url_env_and_every_alias_then_stops_on_ctrl_c(
         for tier in manifest.tier_ids:
             assert manifest.proxy_alias(provider, tier) in stdout
     assert key not in stdout + proxy.stderr
+    assert pids_with_argument(str(config_copy)) == []
+
+
+def test_sigterm_stops_the_proxy_and_the_emulator_cleanly(
+    repo_root: Path,
+    cache_env: dict[str, str],
+    config_copy: Path,
+    foreground: list[ForegroundProxy],
+) -> None:
+    proxy = ForegroundProxy("--config", str(config_copy), cwd=repo_root, env=cache_env)
+    foreground.append(proxy)
+    proxy.wait_ready(timeout=60)
+    [pid] = children_of(proxy.process.pid)
+    proxy.process.send_signal(signal.SIGTERM)
+    assert proxy.finish(timeout=60) == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM" in proxy.stderr
+    assert "Traceback" not in proxy.stderr
+    assert pid not in pids_with_argument(str(config_copy))
     assert pids_with_argument(str(config_copy)) == []
 
 

@@ -26,9 +26,9 @@ CREDENTIAL_NAMES = (
 
 def doctor(cwd: Path, tmp_path: Path, **credentials: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_NAMES}
+    env["COLUMNS"] = "200"
     env.update(credentials)
     env["XDG_CACHE_HOME"] = str(tmp_path / "empty-cache")
-    env["COLUMNS"] = "200"
     return subprocess.run(
         [*COMPAT, "doctor"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
     )
@@ -76,8 +76,31 @@ def test_lists_tool_versions(repo_root: Path, tmp_path: Path) -> None:
     assert _row(done.stdout, "node")[1] == node.stdout.strip()
     assert _row(done.stdout, "LiteLLM")[1] == "not found"
     assert "compat install litellm" in done.stdout
-    for tool in ("claude", "docker (client)", "docker (daemon)"):
+    for tool in ("Claude Code", "uv", "docker (client)", "docker (daemon)"):
         assert len(_row(done.stdout, tool)) == 3
+
+
+def _cache_claude_code(cache: Path, version: str) -> Path:
+    """A finished cached install as `compat install claude-code` leaves it."""
+    install = cache / "compat" / "claude-code" / version
+    binary = install / "node_modules" / ".bin" / "claude"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\necho " + version + " '(Claude Code)'\n")
+    binary.chmod(0o755)
+    (install / ".compat-install.json").write_text('{"version": "' + version + '"}\n')
+    return binary
+
+
+def test_lists_cached_claude_code_releases_newest_first(repo_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "empty-cache"
+    binaries = {v: _cache_claude_code(cache, v) for v in ("2.1.228", "2.1.329", "2.1.126")}
+    (cache / "compat" / "claude-code" / "2.1.400").mkdir()  # half-made: no marker
+    done = doctor(repo_root, tmp_path, COMPAT_CLAUDE_BIN="", COLUMNS="500")
+    assert done.returncode == 0, done.stderr
+    row = _row(done.stdout, "Claude Code")
+    assert row[1] == "2.1.329, 2.1.228, 2.1.126", row
+    assert f"`compat run` uses {binaries['2.1.329']}" in row[2]
+    assert "2.1.400" not in done.stdout
 
 
 def test_works_outside_a_checkout(tmp_path: Path) -> None:

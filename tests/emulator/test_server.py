@@ -17,6 +17,7 @@ from compat.cli import main
 from compat.commands.emulate import client_environment
 from compat.emulator import EmulatorServer
 from compat.errors import InputError
+from support.processes import spawned
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "example.com", ""])
@@ -81,21 +82,22 @@ def test_client_environment_points_every_provider_at_the_emulator(tmp_path: Path
     assert env["GOOGLE_APPLICATION_CREDENTIALS"] == str(tmp_path / "sa.json")
 
 
-def test_emulate_command_serves_until_interrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "expected"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_emulate_command_serves_until_stopped(
+    tmp_path: Path, signum: signal.Signals, expected: int
+) -> None:
     account = tmp_path / "sa.json"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from compat.cli import main; sys.exit(main())",
-            *("emulate", "--service-account", str(account)),
-        ],
+    with spawned(
+        [sys.executable, "-m", "compat.cli", "emulate", "--service-account", str(account)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
-    )
-    try:
+    ) as process:
         assert process.stdout is not None
         base_url = ""
         deadline = time.monotonic() + 20
@@ -106,7 +108,6 @@ def test_emulate_command_serves_until_interrupted(tmp_path: Path) -> None:
         assert base_url.startswith("http://127.0.0.1:")
         assert httpx.get(f"{base_url}/_emulator/health").status_code == 200
         assert account.exists()
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-    assert process.returncode in (0, 130)
+        process.send_signal(signum)
+        assert process.wait(timeout=10) == expected
+        assert "emulator stopped" in process.stderr.read()

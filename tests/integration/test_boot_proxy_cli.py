@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from proxy.foreground import COMPAT, ForegroundProxy
-from proxy.processes import children_of, environment_of, pids_with_argument
+from support.proc import children_of, environment_of, pids_with_argument
 
 pytestmark = pytest.mark.integration
 

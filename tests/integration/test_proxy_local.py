@@ -13,7 +13,7 @@ from compat.emulator.recorder import RecordedRequest
 from compat.manifest import Manifest
 from compat.proxy.lifecycle import ProxySession
 from compat.proxy.local import LocalRuntime
-from proxy.processes import environment_of
+from support.proc import environment_of
 
 pytestmark = pytest.mark.integration
 

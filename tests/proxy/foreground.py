@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -11,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from support.processes import kill_group, spawn
+
 COMPAT = [sys.executable, "-m", "compat.cli"]
 READY = re.compile(r"LiteLLM proxy ready at (http://127\.0\.0\.1:\d+)")
 
@@ -19,11 +22,10 @@ class ForegroundProxy:
     """A `compat boot-proxy` child whose output is captured whole."""
 
     def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [*COMPAT, "boot-proxy", *args],
             cwd=cwd,
             env={**os.environ, **(env or {})},
-            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -78,10 +80,10 @@ class ForegroundProxy:
         return self.finish(timeout)
 
     def close(self) -> None:
-        """Ctrl-C if still running, SIGKILL only if that fails (a killed compat can't clean up)."""
+        """Ctrl-C if still running; then nothing of its process group may survive the test."""
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.interrupt(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.finish()
+        kill_group(self.process)
+        for reader in self._readers:
+            reader.join(timeout=5)

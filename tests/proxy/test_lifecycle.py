@@ -21,9 +21,10 @@ from compat.proxy.environment import Upstream
 from compat.proxy.lifecycle import ProxySession, ProxySettings, ProxyStartError
 from compat.proxy.local import LocalRuntime
 from compat.proxy.logs import REDACTED
+from support.proc import environment_of, pids_in_group, pids_with_argument
+from support.processes import Children
 
 from .conftest import ConfigFactory
-from .processes import environment_of, pids_in_group, pids_with_argument
 
 
 def _settings(version: str, config: Path, **overrides: object) -> ProxySettings:
@@ -176,9 +177,9 @@ session = ProxySession(settings)
 """
 
 
-def _host(body: str, version: str, config: Path) -> subprocess.Popen[str]:
+def _host(children: Children, body: str, version: str, config: Path) -> subprocess.Popen[str]:
     script = _HOST_SCRIPT.format(body=textwrap.dedent(body))
-    return subprocess.Popen(
+    return children.spawn(
         [sys.executable, "-c", script, version, str(config)],
         stdout=subprocess.PIPE,
         text=True,
@@ -194,14 +195,14 @@ def _read_pid(host: subprocess.Popen[str]) -> int:
 
 
 def test_sigterm_to_the_host_process_stops_the_proxy(
-    fake_litellm: str, fake_config: ConfigFactory
+    fake_litellm: str, fake_config: ConfigFactory, children: Children
 ) -> None:
     body = """
     with session:
         print(session.runtime.pid, flush=True)
         time.sleep(120)
     """
-    host = _host(body, fake_litellm, fake_config("healthy"))
+    host = _host(children, body, fake_litellm, fake_config("healthy"))
     pid = _read_pid(host)
     assert pids_in_group(pid) == [pid]
     host.send_signal(signal.SIGTERM)
@@ -210,14 +211,14 @@ def test_sigterm_to_the_host_process_stops_the_proxy(
 
 
 def test_a_session_never_closed_is_stopped_at_interpreter_exit(
-    fake_litellm: str, fake_config: ConfigFactory
+    fake_litellm: str, fake_config: ConfigFactory, children: Children
 ) -> None:
     body = """
     session.start()
     print(session.runtime.pid, flush=True)
     sys.exit(0)
     """
-    host = _host(body, fake_litellm, fake_config("healthy"))
+    host = _host(children, body, fake_litellm, fake_config("healthy"))
     pid = _read_pid(host)
     assert host.wait(timeout=20) == 0
     assert pids_in_group(pid) == []

@@ -14,9 +14,9 @@ from compat.proxy.local import LocalRuntime
 from compat.proxy.logs import REDACTED, ProxyLog, Redactor
 from compat.proxy.runtime import Launch
 from compat.proxy.venv import litellm_binary_path
+from support.proc import environment_of, pids_in_group
 
 from .conftest import ConfigFactory
-from .processes import environment_of, pids_in_group
 
 MASTER_KEY = "sk-local-runtime-test-key-0123456789abcdef0123456789"
 

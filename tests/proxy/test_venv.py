@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from compat.errors import CompatError, InputError
+from compat.proxy import venv
 from compat.proxy.venv import (
+    DEFAULT_LITELLM_VERSION,
     MARKER_NAME,
+    PYPI_URL_ENV,
     InstallMarker,
+    bundled_lock,
     cache_root,
     ensure_litellm,
     installed_binary,
     installed_versions,
+    release_uploaded_at,
     requirement,
     validate_version,
     venv_dir,
 )
+from local_http import LocalServer, closed_port_url
 
 
 @pytest.fixture
@@ -90,3 +97,67 @@ def test_a_failed_install_leaves_no_venv_and_explains(cache: Path) -> None:
     assert any("pip install" in line for line in lines)
     log = cache / ".999.0.0.install.log"
     assert log.exists() and str(log) in message
+
+
+# ------------------------------------------------------------- how dependencies are pinned
+
+
+def test_a_release_date_comes_from_pypis_json_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    with LocalServer() as pypi:
+        pypi.json(
+            "/pypi/litellm/1.98.0/json",
+            {
+                "urls": [
+                    {"upload_time_iso_8601": "2026-08-22T22:19:09.1Z"},
+                    {"upload_time_iso_8601": "2026-08-22T22:19:06.952855Z"},
+                ]
+            },
+        )
+        monkeypatch.setenv(PYPI_URL_ENV, pypi.url)
+        assert release_uploaded_at("1.98.0") == datetime(2026, 8, 22, 22, 19, 6, 952855, UTC)
+        assert release_uploaded_at("1.99.0") is None  # 404: not a release
+    monkeypatch.setenv(PYPI_URL_ENV, closed_port_url())
+    assert release_uploaded_at("1.98.0") is None  # offline
+
+
+def _planned_install(monkeypatch: pytest.MonkeyPatch, version: str) -> tuple[str, list[str]]:
+    """What `_install_packages` would run for `version`, and the constraint it records."""
+    ran: list[list[str]] = []
+    monkeypatch.setattr(venv, "_run", lambda argv, _log, _progress: ran.append(argv))
+    constraint = venv._install_packages("uv", "/venv/bin/python", version, Path("log"), print)
+    [argv] = ran
+    return constraint, argv
+
+
+def test_a_release_with_a_shipped_lock_installs_exactly_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    constraint, argv = _planned_install(monkeypatch, DEFAULT_LITELLM_VERSION)
+    lock = bundled_lock(DEFAULT_LITELLM_VERSION)
+    assert lock is not None
+    assert argv == [
+        "uv",
+        "pip",
+        "sync",
+        "--python",
+        "/venv/bin/python",
+        "--require-hashes",
+        str(lock),
+    ]
+    assert constraint == f"lock {lock.name}"
+
+
+def test_another_release_resolves_as_of_a_day_after_it_was_published(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with LocalServer() as pypi:
+        pypi.json(
+            "/pypi/litellm/1.98.0/json",
+            {"urls": [{"upload_time_iso_8601": "2026-08-22T22:19:06Z"}]},
+        )
+        monkeypatch.setenv(PYPI_URL_ENV, pypi.url)
+        constraint, argv = _planned_install(monkeypatch, "1.98.0")
+    assert argv[:5] == ["uv", "pip", "install", "--python", "/venv/bin/python"]
+    assert argv[5] == "litellm[proxy,google]==1.98.0"
+    assert argv[6:] == ["--exclude-newer", "2026-08-23T22:19:06Z"]
+    assert constraint == "exclude-newer 2026-08-23T22:19:06Z"

@@ -27,6 +27,7 @@ from compat.probes.base import Cell
 from compat.proxy.lifecycle import ProxySession, ProxySettings
 from compat.runner import ProgressCallback, Runner, RunnerSettings, recorded_to_evidence
 from compat.selection import select_cells
+from support.processes import spawn
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_TIMEOUT_S = 180.0
@@ -249,31 +250,14 @@ SAMPLE = Selection(
 )
 
 
-@contextlib.contextmanager
-def interruptible_children() -> Iterator[None]:
-    """Children started inside get Ctrl-C's default action, even if ours is ignored."""
-    # A signal with a Python handler is reset to its default in an exec'd child; an
-    # ignored one (a CI job started in the background) would stay ignored.
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def start_compat(args: list[str], logs: Path) -> subprocess.Popen[bytes]:
     """`compat ARGS` in its own process group, as a terminal runs it; output to `logs`.*."""
     with (
-        interruptible_children(),
         logs.with_suffix(".stdout").open("wb") as stdout,
         logs.with_suffix(".stderr").open("wb") as stderr,
     ):
-        return subprocess.Popen(
-            [sys.executable, "-m", "compat.cli", *args],
-            cwd=ROOT,
-            stdout=stdout,
-            stderr=stderr,
-            start_new_session=True,
+        return spawn(
+            [sys.executable, "-m", "compat.cli", *args], cwd=ROOT, stdout=stdout, stderr=stderr
         )
 
 

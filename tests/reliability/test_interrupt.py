@@ -13,6 +13,7 @@ import pytest
 
 from compat.journal import JOURNAL_NAME, Journal
 from compat.outcome import ResultsFile, TierResult
+from compat.proxy.venv import installed_packages
 from reliability.chain import (
     SAMPLE,
     claude_processes,
@@ -62,6 +63,10 @@ def test_ctrl_c_keeps_finished_cells_and_resume_completes_the_run(manifest, tmp_
         merged = interrupt_then_resume(wanted, tmp_path)
         fresh = finish(reference, tmp_path / "clean-run", timeout_s=300)
     assert fresh.code == 0, fresh.stderr[-3000:]
+    # The results name exactly what the LiteLLM venv held, not just its release number.
+    versions = results_of(clean).versions
+    assert versions.litellm_packages == installed_packages(versions.litellm)
+    assert f"litellm=={versions.litellm}" in (versions.litellm_packages or [])
     assert statuses(merged) == statuses(results_of(clean).results)
     assert "fail" in statuses(merged).values() and "pass" in statuses(merged).values()
     assert matrix_statuses(tmp_path / "out") == matrix_statuses(clean)

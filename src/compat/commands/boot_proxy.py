@@ -58,7 +58,10 @@ def boot_proxy(
         typer.Option("--log-file", help="Keep the proxy's log here [default: a temp file]."),
     ] = None,
 ) -> None:
-    """Boot the emulator (if emulated) and the LiteLLM proxy; stay up until Ctrl-C."""
+    """Boot the emulator (if emulated) and the LiteLLM proxy; stay up until stopped.
+
+    Ctrl-C (exit 0) and SIGTERM (exit 143) both stop the proxy and the emulator cleanly.
+    """
     loaded = load_manifest(manifest)
     settings = proxy_settings(
         runtime=runtime,
@@ -145,7 +148,7 @@ def _alias_table(session: ProxySession, manifest: Manifest) -> Table:
 
 
 def _watch(session: ProxySession) -> None:
-    """Wait for Ctrl-C; a proxy that dies on its own ends the command with its log."""
+    """Wait for a stop; a proxy that dies on its own ends the command with its log."""
     while session.alive():
         time.sleep(WATCH_INTERVAL)
     assert session.log is not None

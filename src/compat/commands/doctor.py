@@ -12,12 +12,13 @@ import typer
 from pydantic import BaseModel
 from rich.table import Table
 
+from compat import claude_install
 from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
 from compat.console import out
 from compat.errors import InputError
 from compat.manifest import load_manifest
 from compat.proxy.environment import LIVE_REQUIREMENTS, CredentialStatus, credential_status
-from compat.proxy.venv import DEFAULT_LITELLM_VERSION, cache_root, installed_versions
+from compat.proxy.venv import DEFAULT_LITELLM_VERSION, cache_root, installed_versions, uv_binary
 
 VERSION_TIMEOUT_SECONDS = 15
 DAEMON_TIMEOUT_SECONDS = 5
@@ -71,6 +72,27 @@ def _litellm() -> ToolReport:
     return ToolReport(name="LiteLLM", version=", ".join(versions), detail=detail)
 
 
+def _claude_code() -> ToolReport:
+    """Cached Claude Code releases, listed like LiteLLM's, and the binary `compat run` picks."""
+    versions = claude_install.installed_versions()
+    try:
+        used = f"`compat run` uses {claude_install.find_claude(None)}"
+    except InputError:
+        used = "`compat install claude-code` installs one"
+    if not versions:
+        on_path = command_version(["claude", "--version"])
+        return ToolReport(
+            name="Claude Code",
+            version=on_path.split()[0] if on_path else None,
+            detail=f"no cached install; {used}",
+        )
+    return ToolReport(
+        name="Claude Code",
+        version=", ".join(versions),
+        detail=f"cached in {claude_install.cache_root()}; {used}",
+    )
+
+
 def _docker() -> list[ToolReport]:
     # Imported here: the docker SDK (with requests) would cost every command's start-up.
     import docker
@@ -93,10 +115,13 @@ def _docker() -> list[ToolReport]:
 
 
 def tool_reports() -> list[ToolReport]:
-    """claude, LiteLLM (cached venvs), node and docker, in that order."""
+    """Claude Code and LiteLLM (cached installs), uv, node and docker, in that order."""
     return [
-        _program("claude", ["claude", "--version"]),
+        _claude_code(),
         _litellm(),
+        ToolReport(
+            name="uv", version=command_version([uv_binary(), "--version"]), detail=uv_binary()
+        ),
         _program("node", ["node", "--version"]),
         *_docker(),
     ]

@@ -1,4 +1,4 @@
-"""`compat emulate`: serve every emulated provider in the foreground until Ctrl-C."""
+"""`compat emulate`: serve every emulated provider in the foreground until stopped."""
 
 from __future__ import annotations
 
@@ -56,7 +56,10 @@ def emulate(
         ),
     ] = None,
 ) -> None:
-    """Serve every emulated provider on a loopback port until Ctrl-C."""
+    """Serve every emulated provider on a loopback port until stopped.
+
+    Ctrl-C (exit 130) and SIGTERM (exit 143) both stop it cleanly.
+    """
     # Imported here: the emulator (starlette, uvicorn) is heavy for every other command.
     from compat.emulator.server import EmulatorServer
 
@@ -65,14 +68,15 @@ def emulate(
         account = server.write_service_account(
             service_account or Path(scratch) / "service-account.json", project_id=_PROJECT_ID
         )
-        err.print(f"compat emulator listening on {server.url} (Ctrl-C to stop)")
+        err.print(f"compat emulator listening on {server.url} (Ctrl-C or SIGTERM stops it)")
         err.print("Environment for clients:")
         for name, value in client_environment(server.url, account).items():
             out.print(f"{name}={value}")
         try:
             threading.Event().wait()
-        except KeyboardInterrupt:
-            err.print("stopping")
+        finally:
+            # Ctrl-C (130) or SIGTERM/SIGHUP (128 + signal) travel on to the exit status.
+            err.print("emulator stopped")
 
 
 def register(app: typer.Typer) -> None:

@@ -98,7 +98,11 @@ def run(
         bool, typer.Option("--build", help="Then build compatibility-matrix.json (and its page).")
     ] = False,
 ) -> None:
-    """Run the selected cells and write OUT/compat-results.json (and .jsonl as they finish)."""
+    """Run the selected cells and write OUT/compat-results.json (and .jsonl as they finish).
+
+    Ctrl-C (exit 130) and SIGTERM (exit 143) stop it cleanly: the proxy, the emulator and
+    every claude child are stopped, finished cells are kept, and --resume runs the rest.
+    """
     from compat.job import JobRequest
     from compat.manifest import load_manifest
     from compat.pacing import parse_rpm_flags

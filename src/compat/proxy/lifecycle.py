@@ -5,13 +5,12 @@ from __future__ import annotations
 import atexit
 import secrets
 import shutil
-import signal
 import tempfile
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -37,7 +36,13 @@ from compat.proxy.runtime import (
     RuntimeKind,
     default_tag,
 )
-from compat.proxy.venv import DEFAULT_LITELLM_VERSION, ensure_litellm, is_release_version
+from compat.proxy.venv import (
+    DEFAULT_LITELLM_VERSION,
+    ensure_litellm,
+    installed_packages,
+    is_release_version,
+)
+from compat.signals import install_stop_signals
 
 if TYPE_CHECKING:
     from compat.emulator.server import EmulatorServer
@@ -201,6 +206,12 @@ class ProxySession:
             f"Last lines of its log{where}:\n{self.log.quoted_tail()}"
         )
 
+    def installed_packages(self) -> list[str] | None:
+        """What the local LiteLLM venv holds (its freeze); None for an image."""
+        if self.settings.runtime is RuntimeKind.docker:
+            return None
+        return installed_packages(self.settings.litellm_version)
+
     def alive(self) -> bool:
         """Whether the proxy is still running."""
         return self.runtime is not None and not self._stopped and self.exit_status() is None
@@ -240,7 +251,7 @@ def _track(session: ProxySession) -> None:
         _open_sessions.add(session)
         if not _hooks_installed:
             atexit.register(_stop_open_sessions)
-            _install_signal_handlers()
+            install_stop_signals()
             _hooks_installed = True
 
 
@@ -254,17 +265,3 @@ def _stop_open_sessions() -> None:
         sessions = list(_open_sessions)
     for session in sessions:
         session.stop()
-
-
-def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
-
-
-def _install_signal_handlers() -> None:
-    # Python only allows handlers in the main thread; a session opened elsewhere relies on
-    # the atexit hook. Handlers someone else installed are left alone.
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) is signal.SIG_DFL:
-            signal.signal(signum, _exit_on_signal)

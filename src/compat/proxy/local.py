@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from compat.errors import CompatError
+from compat.processes import die_with_parent
 from compat.proxy.runtime import DEFAULT_GRACE_SECONDS, Launch
 
 # Variables an emulated-mode proxy keeps from the caller: enough to run, no credentials.
@@ -66,6 +67,8 @@ class LocalRuntime:
                 # Its own process group, so stop() reaches any worker it forks and a Ctrl-C
                 # in the terminal reaches compat first, which then stops it in order.
                 start_new_session=True,
+                # Even a SIGKILLed compat must not leave a proxy holding the port.
+                preexec_fn=die_with_parent(),
             )
         except OSError as exc:
             raise CompatError(f"cannot start {self.binary}: {exc.strerror or exc}") from None

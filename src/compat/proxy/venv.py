@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -11,13 +12,15 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from compat.errors import CompatError, InputError
 from compat.files import write_atomic
+from compat.http import client, send_json
+from compat.processes import die_with_parent
 
 # The release under test by default. Newer PyPI releases require certifi>=2026.10.19, which
 # the package index these machines reach does not serve, so they cannot be installed here.
@@ -26,8 +29,14 @@ DEFAULT_LITELLM_VERSION = "1.106.2"
 # `google` brings google-auth, without which LiteLLM cannot sign Vertex AI requests.
 EXTRAS = "proxy,google"
 MARKER_NAME = ".compat-install.json"
+FREEZE_NAME = "compat-freeze.txt"
+"""`uv pip freeze` of the venv, written at install: exactly what this release ran with."""
 INSTALL_LOG_NAME = "install.log"
 PIP_TAIL_LINES = 20
+LOCKS_DIR = Path(__file__).parent / "locks"
+DEFAULT_PYPI_URL = "https://pypi.org"
+PYPI_URL_ENV = "COMPAT_PYPI_URL"
+EXCLUDE_NEWER_AFTER_RELEASE = timedelta(days=1)
 
 _VERSION = re.compile(r"^[0-9]+(\.[0-9]+){1,3}((a|b|rc|\.post|\.dev)[0-9]+)*$")
 
@@ -38,6 +47,10 @@ class InstallMarker(BaseModel):
     requirement: str
     python: str
     installed_at: str
+    constraint: str | None = None
+    """`lock <file>`, `exclude-newer <time>` or `none`: how the dependencies were pinned."""
+    packages_sha256: str | None = None
+    """Digest of the freeze written beside it: two installs of one release compare by it."""
 
 
 def requirement(version: str) -> str:
@@ -116,39 +129,128 @@ def _install(version: str, progress: Callable[[str], None]) -> Path:
     # marker, written last, is what makes the directory count as installed.
     target = venv_dir(version)
     log_path = target.parent / f".{version}.{INSTALL_LOG_NAME}"
+    uv = uv_binary()
+    python = str(target / "bin" / "python")
     try:
         if not (target / "bin" / "python").exists():
             shutil.rmtree(target, ignore_errors=True)
             progress(f"creating a virtual environment in {target}")
-            _run([sys.executable, "-m", "venv", str(target)], log_path, progress)
-        progress(f"pip install {requirement(version)}")
-        _run(
-            [
-                str(target / "bin" / "python"),
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                requirement(version),
-            ],
-            log_path,
-            progress,
-        )
+            _run([uv, "venv", "--python", sys.executable, str(target)], log_path, progress)
+        constraint = _install_packages(uv, python, version, log_path, progress)
         binary = target / "bin" / "litellm"
         if not binary.exists():
             raise CompatError(f"installing {requirement(version)} did not provide {binary}")
+        freeze = _capture([uv, "pip", "freeze", "--python", python], log_path)
+        write_atomic(target / FREEZE_NAME, freeze)
         marker = InstallMarker(
             requirement=requirement(version),
             python=sys.version.split()[0],
             installed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            constraint=constraint,
+            packages_sha256=hashlib.sha256(freeze.encode()).hexdigest(),
         )
         write_atomic(target / MARKER_NAME, marker.model_dump_json(indent=2) + "\n")
     except BaseException:
-        # Whatever stopped us (pip failure, Ctrl-C), no half-made venv stays behind.
+        # Whatever stopped us (an install failure, Ctrl-C), no half-made venv stays behind.
         shutil.rmtree(target, ignore_errors=True)
         raise
     log_path.unlink(missing_ok=True)
     return binary
+
+
+def _install_packages(
+    uv: str, python: str, version: str, log_path: Path, progress: Callable[[str], None]
+) -> str:
+    """Install LiteLLM as reproducibly as its release allows; returns how it was constrained.
+
+    A release with a lock shipped in compat installs exactly that lock, hashes checked.
+    Any other release resolves as of one day after PyPI received it, so the same release
+    gets the same dependencies on every machine and close to what its users installed.
+    """
+    lock = bundled_lock(version)
+    if lock is not None:
+        progress(f"uv pip sync {lock.name} (hashes checked)")
+        _run(
+            [uv, "pip", "sync", "--python", python, "--require-hashes", str(lock)],
+            log_path,
+            progress,
+        )
+        return f"lock {lock.name}"
+    argv = [uv, "pip", "install", "--python", python, requirement(version)]
+    uploaded = release_uploaded_at(version)
+    if uploaded is None:
+        progress(f"no PyPI release date for litellm {version}; resolving with today's index")
+        constraint = "none"
+    else:
+        cutoff = (uploaded + EXCLUDE_NEWER_AFTER_RELEASE).strftime("%Y-%m-%dT%H:%M:%SZ")
+        argv += ["--exclude-newer", cutoff]
+        constraint = f"exclude-newer {cutoff}"
+    progress(f"uv pip install {requirement(version)} ({constraint})")
+    _run(argv, log_path, progress)
+    return constraint
+
+
+def bundled_lock(version: str) -> Path | None:
+    """The hash-pinned requirements shipped for `version`, if compat carries one."""
+    path = LOCKS_DIR / f"litellm-{version}.txt"
+    return path if path.is_file() else None
+
+
+def release_uploaded_at(version: str) -> datetime | None:
+    """When PyPI received `litellm==version` (its first file), or None when unknown."""
+    url = f"{pypi_url()}/pypi/litellm/{version}/json"
+    try:
+        with client() as http:
+            data = send_json(http, "GET", url, what="PyPI release metadata").data
+        times = [file["upload_time_iso_8601"] for file in data.get("urls", [])]
+        return min(datetime.fromisoformat(t.replace("Z", "+00:00")) for t in times)
+    except (CompatError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def pypi_url() -> str:
+    """PyPI's JSON API root; `COMPAT_PYPI_URL` points it elsewhere (a mirror, a test)."""
+    return os.environ.get(PYPI_URL_ENV, DEFAULT_PYPI_URL).rstrip("/")
+
+
+def uv_binary() -> str:
+    """The uv that compat depends on (its wheel ships the binary), else one on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+        if found is None:
+            raise CompatError(
+                "uv is not installed; it comes with compat (reinstall it with `make install`)"
+            ) from None
+        return found
+
+
+def installed_packages(version: str) -> list[str] | None:
+    """What the cached venv of `version` holds, as `uv pip freeze` wrote it at install."""
+    try:
+        text = (venv_dir(version) / FREEZE_NAME).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _capture(argv: list[str], log_path: Path) -> str:
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        preexec_fn=die_with_parent(),
+    )
+    if done.returncode != 0:
+        with log_path.open("a", encoding="utf-8") as log:
+            log.write(done.stdout + done.stderr)
+        raise CompatError(f"`{' '.join(argv[1:])}` failed (exit {done.returncode}): {done.stderr}")
+    return done.stdout
 
 
 def _run(argv: list[str], log_path: Path, progress: Callable[[str], None]) -> None:
@@ -162,7 +264,8 @@ def _run(argv: list[str], log_path: Path, progress: Callable[[str], None]) -> No
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 text=True,
-                env={**os.environ, "PIP_PROGRESS_BAR": "off"},
+                env={**os.environ, "NO_COLOR": "1"},
+                preexec_fn=die_with_parent(),
             )
         except OSError as exc:
             raise CompatError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
@@ -176,7 +279,7 @@ def _run(argv: list[str], log_path: Path, progress: Callable[[str], None]) -> No
     if process.returncode != 0:
         tail = "\n".join(f"  | {line}" for line in recent)
         raise CompatError(
-            f"`{' '.join(argv[2:])}` failed (exit {process.returncode}); "
+            f"`{' '.join(argv[1:])}` failed (exit {process.returncode}); "
             f"full output in {log_path}; last lines:\n{tail}"
         )
 

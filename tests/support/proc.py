@@ -63,3 +63,29 @@ def children_of(pid: int) -> list[int]:
         if fields is not None and int(fields[1]) == pid:
             found.append(child)
     return found
+
+
+def descendants_of(pid: int) -> list[int]:
+    """Every live process below `pid` in the parent tree (children in other sessions too)."""
+    parents: dict[int, int] = {}
+    for child in running_pids():
+        fields = _stat_fields(Path("/proc") / str(child))
+        if fields is not None:
+            parents[child] = int(fields[1])
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        below = [child for child, ppid in parents.items() if ppid == parent]
+        found.extend(below)
+        frontier.extend(below)
+    return found
+
+
+def command_line(pid: int) -> str:
+    """`argv` joined by spaces, or '' once the process is gone."""
+    try:
+        raw = (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
