@@ -26,9 +26,17 @@ RUN test -n "$CLAUDE_CODE_VERSION" \
     && npm cache clean --force
 
 WORKDIR /opt/compat
-COPY pyproject.toml README.md manifest.yaml ./
+# The same locks as `make install`: uv pinned by hash, then exactly what uv.lock holds
+# (without the dev tools), then compat itself without letting it resolve anything anew.
+COPY requirements/uv.txt requirements/uv.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/uv.txt
+COPY pyproject.toml uv.lock README.md manifest.yaml ./
 COPY src ./src
-RUN pip install --no-cache-dir . && compat --version
+RUN uv export --frozen --no-dev --no-emit-project --format requirements-txt \
+        -o /tmp/requirements.txt \
+    && uv pip install --system --no-cache --require-hashes -r /tmp/requirements.txt \
+    && uv pip install --system --no-cache --no-deps . \
+    && rm /tmp/requirements.txt && compat --version
 
 ENV COMPAT_MANIFEST=/opt/compat/manifest.yaml \
     CLAUDE_CODE_VERSION=${CLAUDE_CODE_VERSION}

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from compat.matrix import AnyOutcome, Matrix, MatrixProvider, MatrixRow
+from compat.matrix import AnyOutcome, Matrix, MatrixRow
 from compat.outcome import (
     Evidence,
     Fail,
@@ -48,7 +48,8 @@ def synthetic_matrix(cells: int) -> Matrix:
         litellm_version="1.106.2",
         claude_code_version="2.1.329",
         upstream="emulated",
-        providers=[MatrixProvider(id=p, name=p.replace("_", " ").title()) for p in PROVIDERS],
+        providers=list(PROVIDERS),
+        provider_names={p: p.replace("_", " ").title() for p in PROVIDERS},
         features=[
             MatrixRow(
                 id=f"feature_{r:05d}",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from compat.diff import diff_matrices, summary, to_markdown
-from compat.matrix import Matrix, canonical_json, load_matrix
+from compat.matrix import Matrix, canonical_json, load_matrix, parse_matrix
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample-matrix.json"
 
@@ -25,7 +25,7 @@ def changed(base: Matrix, edit: Any) -> Matrix:
     """A copy of `base` with `edit(doc)` applied to its JSON form."""
     doc = base.model_dump(mode="json")
     edit(doc)
-    return Matrix.model_validate(doc)
+    return parse_matrix(doc, Path("edited.json"))
 
 
 def set_cell(feature: str, provider: str, outcome: dict[str, str]) -> Any:
@@ -91,18 +91,19 @@ def test_added_and_removed_rows_and_providers(old):
         doc["features"].append(
             {"id": "new_feature", "name": "New feature", "providers": removed_row["providers"]}
         )
-        doc["providers"] = [p for p in doc["providers"] if p["id"] != "azure"]
-        doc["providers"].append({"id": "openai", "name": "OpenAI"})
+        doc["providers"] = [p for p in doc["providers"] if p != "azure"] + ["openai"]
+        doc["provider_names"].pop("azure")
+        doc["provider_names"]["openai"] = "OpenAI"
         for row in doc["features"]:
             row["providers"]["openai"] = row["providers"].pop("azure")
 
     diff = diff_matrices(old, changed(old, edit))
-    kinds = {(c.kind, c.feature or c.provider) for c in diff.changes}
+    kinds = {(c.kind, c.feature or c.provider, c.detail) for c in diff.changes}
     assert kinds == {
-        ("feature_added", "new_feature"),
-        ("feature_removed", old.features[0].id),
-        ("provider_added", "openai"),
-        ("provider_removed", "azure"),
+        ("feature_added", "new_feature", "New feature"),
+        ("feature_removed", old.features[0].id, old.features[0].name),
+        ("provider_added", "openai", "OpenAI"),
+        ("provider_removed", "azure", "Azure (Foundry)"),
     }
     assert not diff.has_regressions
 

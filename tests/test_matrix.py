@@ -13,6 +13,7 @@ from compat.matrix import (
     aggregate,
     build_matrix,
     canonical_json,
+    load_matrix,
     load_results,
 )
 from compat.outcome import Fail, NotApplicable, NotTested, Pass
@@ -265,3 +266,129 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# --- reading a matrix -------------------------------------------------------------------------
+
+
+def sample_doc(fixtures) -> dict:
+    return json.loads((fixtures / "sample-matrix.json").read_text())
+
+
+def load_doc(tmp_path: Path, doc) -> Matrix:
+    return load_matrix(write(tmp_path, "matrix.json", doc))
+
+
+def test_compat_keys_come_after_the_published_ones(fixtures):
+    assert list(sample_doc(fixtures)) == [
+        "schema_version",
+        "generated_at",
+        "litellm_version",
+        "claude_code_version",
+        "providers",
+        "features",
+        "upstream",
+        "provider_names",
+    ]
+
+
+def test_a_matrix_without_compat_keys_reads_as_live_and_is_written_without_them(tmp_path, fixtures):
+    doc = sample_doc(fixtures)
+    del doc["upstream"], doc["provider_names"]
+    matrix = load_doc(tmp_path, doc)
+    assert matrix.upstream == "live"
+    assert matrix.provider_name("bedrock_invoke") == "bedrock_invoke"
+    assert json.loads(canonical_json(matrix)) == doc
+    explicit = matrix.model_copy(update={"upstream": "live"})
+    assert json.loads(canonical_json(explicit))["upstream"] == "live"
+
+
+def test_provider_name_prefers_the_matrix_then_the_manifest_then_the_id(
+    tmp_path, fixtures, manifest_path
+):
+    doc = sample_doc(fixtures)
+    doc["provider_names"] = {"azure": "Azure AI Foundry"}
+    matrix = load_doc(tmp_path, doc)
+    manifest = load_manifest(manifest_path)
+    assert matrix.provider_name("azure", manifest) == "Azure AI Foundry"
+    assert matrix.provider_name("vertex_ai", manifest) == "Vertex AI"
+    assert matrix.provider_name("vertex_ai") == "vertex_ai"
+    assert matrix.provider_name("openai", manifest) == "openai"
+
+
+def test_duplicate_providers_and_features_are_named(tmp_path, fixtures):
+    doc = sample_doc(fixtures)
+    doc["providers"].append("azure")
+    doc["features"].append(doc["features"][0])
+    path = write(tmp_path, "matrix.json", doc)
+    with pytest.raises(InputError) as info:
+        load_matrix(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    assert "providers: duplicate id 'azure'" in message
+    assert "features: duplicate id 'basic_messaging_non_streaming'" in message
+    assert info.value.exit_code == 2
+
+
+def test_row_keys_must_be_the_providers_list(tmp_path, fixtures):
+    doc = sample_doc(fixtures)
+    doc["features"][1]["providers"].pop("azure")
+    cells = doc["features"][2]["providers"]
+    cells["vertex"] = cells.pop("vertex_ai")
+    cells = doc["features"][3]["providers"]
+    doc["features"][3]["providers"] = dict(reversed(cells.items()))
+    path = write(tmp_path, "matrix.json", doc)
+    with pytest.raises(InputError) as info:
+        load_matrix(path)
+    assert str(info.value) == (
+        f"{path}: 4 problems:\n"
+        "  - features[1] (basic_messaging_streaming).providers: missing 'azure' (in `providers`)\n"
+        "  - features[2] (tool_use).providers: missing 'vertex_ai' (in `providers`)\n"
+        "  - features[2] (tool_use).providers: 'vertex' not in `providers` "
+        "(did you mean 'vertex_ai'?)\n"
+        "  - features[3] (prompt_caching_5m).providers: the cells are not in the order of "
+        "`providers`"
+    )
+
+
+def test_provider_names_must_name_known_providers(tmp_path, fixtures):
+    doc = sample_doc(fixtures)
+    doc["provider_names"]["azur"] = "Azure"
+    path = write(tmp_path, "matrix.json", doc)
+    with pytest.raises(InputError) as info:
+        load_matrix(path)
+    assert str(info.value) == (
+        f"{path}: provider_names: 'azur' is not in `providers` (did you mean 'azure'?)"
+    )
+
+
+def test_provider_objects_are_refused_with_a_way_out(tmp_path, fixtures):
+    doc = sample_doc(fixtures)
+    doc["providers"] = [{"id": p, "name": doc["provider_names"][p]} for p in doc["providers"]]
+    path = write(tmp_path, "matrix.json", doc)
+    with pytest.raises(InputError) as info:
+        load_matrix(path)
+    assert str(info.value) == (
+        f"{path}: providers: expected provider ids (strings), found objects; rebuild this "
+        "matrix from its results with `compat build`"
+    )
+
+
+def test_bad_cells_and_versions_name_the_field(tmp_path, fixtures):
+    doc = sample_doc(fixtures)
+    doc["features"][0]["providers"]["azure"] = {"status": "fail"}
+    doc["upstream"] = "mock"
+    path = write(tmp_path, "matrix.json", doc)
+    with pytest.raises(InputError) as info:
+        load_matrix(path)
+    message = str(info.value)
+    assert "features[0].providers.azure.error: required key is missing" in message
+    assert "upstream: Input should be 'emulated' or 'live'" in message
+    doc = sample_doc(fixtures)
+    doc["schema_version"] = "2"
+    with pytest.raises(InputError, match=r'schema_version: expected "1" \(a string\), found'):
+        load_doc(tmp_path, doc)
+    with pytest.raises(
+        InputError, match="expected a matrix mapping at the top level, found a list"
+    ):
+        load_doc(tmp_path, [])

@@ -11,8 +11,9 @@ from pathlib import Path
 import git
 import pytest
 
+from compat.diff import diff_matrices, summary
 from compat.errors import CompatError, InputError
-from compat.matrix import Matrix, canonical_json
+from compat.matrix import Matrix, canonical_json, load_matrix
 from compat.publish import (
     DEFAULT_TARGET,
     UNCHANGED_MESSAGE,
@@ -24,6 +25,7 @@ from compat.publish import (
 from local_http import LocalServer, closed_port_url
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample-matrix.json"
+LIVE_DIR = Path(__file__).parent / "fixtures" / "live-matrices"
 FAKE_TOKEN = "ghs_FAKEdocsRepoToken0123456789xyzSECRET"
 EXPECTED_MESSAGE = (
     "Update Claude Code compatibility matrix\n"
@@ -221,6 +223,44 @@ def test_regressions_against_the_published_matrix_are_refused(remote, live_bytes
     outcome = publish_matrix(worse, repo_url=remote.url, allow_regressions=True)
     assert outcome.pushed
     assert outcome.diff is not None and len(outcome.diff.regressions) == 1
+
+
+def test_regressions_are_checked_against_a_matrix_litellm_published(remote, live_bytes):
+    published = LIVE_DIR / "v1.98.0_2.1.228_2026-08-26.json"
+    remote.move(DEFAULT_TARGET, published.read_bytes())
+    ours = load_matrix(SAMPLE).model_copy(update={"upstream": "live"})
+    expected = diff_matrices(load_matrix(published), ours)
+    assert expected.has_regressions
+    head = remote.head()
+    with pytest.raises(CompatError, match=rf"refusing to publish: {summary(expected)} against"):
+        publish_matrix(live_bytes, repo_url=remote.url)
+    assert remote.head() == head
+    outcome = publish_matrix(live_bytes, repo_url=remote.url, allow_regressions=True)
+    assert outcome.pushed and outcome.diff == expected
+    assert remote.read() == live_bytes
+
+
+def test_a_matrix_litellm_published_publishes_byte_for_byte(remote):
+    remote.move(DEFAULT_TARGET, (LIVE_DIR / "v1.102.1_2.1.281_2026-09-27.json").read_bytes())
+    newer = (LIVE_DIR / "v1.104.2_2.1.292_2026-10-10.json").read_bytes()
+    outcome = publish_matrix(newer, repo_url=remote.url)
+    assert outcome.pushed and outcome.diff is not None and outcome.diff.is_empty
+    assert remote.read() == newer
+
+
+def test_an_unreadable_published_matrix_blocks_the_regression_check(remote, live_bytes):
+    doc = json.loads(live_bytes)
+    doc["features"][0]["providers"].pop("azure")
+    remote.move(DEFAULT_TARGET, json.dumps(doc).encode())
+    with pytest.raises(
+        CompatError,
+        match=r"the published src/data/compatibility-matrix\.json is not a matrix this compat "
+        r"can read \(features\[0\] \(basic_messaging_non_streaming\)\.providers: missing "
+        r"'azure'.*--allow-regressions",
+    ):
+        publish_matrix(live_bytes, repo_url=remote.url)
+    outcome = publish_matrix(live_bytes, repo_url=remote.url, allow_regressions=True)
+    assert outcome.pushed and outcome.diff is None
 
 
 def test_an_emulated_matrix_needs_allow_emulated(remote):

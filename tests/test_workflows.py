@@ -387,6 +387,12 @@ def test_dockerfile_builds_compat_with_pinned_claude_code():
     runs = " ".join(args for kw, args in after_final if kw == "RUN")
     assert "npm install --global" in runs
     assert '"@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}"' in runs
-    assert "pip install --no-cache-dir ." in runs
+    # Installed from the locks, never resolved anew inside the image.
+    assert "pip install --no-cache-dir --require-hashes -r requirements/uv.txt" in runs
+    assert "uv export --frozen --no-dev" in runs
+    assert "--require-hashes -r /tmp/requirements.txt" in runs
+    assert "uv pip install --system --no-cache --no-deps ." in runs
+    copied = " ".join(args for kw, args in after_final if kw == "COPY")
+    assert "uv.lock" in copied and "requirements/uv.txt" in copied
     [entrypoint] = [args for kw, args in instructions if kw == "ENTRYPOINT"]
     assert json.loads(entrypoint) == ["compat"]

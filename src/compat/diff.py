@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 from rich.text import Text
 
-from compat.matrix import Matrix, MatrixProvider, MatrixRow
+from compat.matrix import Matrix
 
 ChangeKind = Literal[
     "regression",
@@ -76,22 +76,22 @@ def _versions(matrix: Matrix) -> str:
 
 
 def _added_removed(
-    old: list[MatrixRow] | list[MatrixProvider],
-    new: list[MatrixRow] | list[MatrixProvider],
-    what: Literal["feature", "provider"],
+    old: dict[str, str], new: dict[str, str], what: Literal["feature", "provider"]
 ) -> list[Change]:
-    old_ids, new_ids = {x.id: x.name for x in old}, {x.id: x.name for x in new}
+    """Rows or columns (id → display name) only one side has."""
     added = [
-        Change(kind=f"{what}_added", **{what: i}, detail=n)
-        for i, n in new_ids.items()
-        if i not in old_ids
+        Change(kind=f"{what}_added", **{what: i}, detail=n) for i, n in new.items() if i not in old
     ]
     removed = [
         Change(kind=f"{what}_removed", **{what: i}, detail=n)
-        for i, n in old_ids.items()
-        if i not in new_ids
+        for i, n in old.items()
+        if i not in new
     ]
     return added + removed
+
+
+def _columns_of(matrix: Matrix) -> dict[str, str]:
+    return {p: matrix.provider_name(p) for p in matrix.providers}
 
 
 def _error_of(matrix: Matrix, feature: str, provider: str) -> str | None:
@@ -105,8 +105,10 @@ def diff_matrices(old: Matrix, new: Matrix) -> MatrixDiff:
     """Cell by cell over the features and providers both matrices share, in the new order."""
     regressions: list[Change] = []
     fixes: list[Change] = []
-    changes = _added_removed(old.features, new.features, "feature")
-    changes += _added_removed(old.providers, new.providers, "provider")
+    changes = _added_removed(
+        {r.id: r.name for r in old.features}, {r.id: r.name for r in new.features}, "feature"
+    )
+    changes += _added_removed(_columns_of(old), _columns_of(new), "provider")
     old_rows = {row.id: row for row in old.features}
     for row in new.features:
         old_row = old_rows.get(row.id)

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from compat.errors import InputError
-from compat.files import load_json, parse_model, problems_error
+from compat.files import load_json, parse_model, problems_error, validation_problems
 from compat.manifest import Manifest, suggest
 from compat.outcome import Fail, NotApplicable, NotTested, Outcome, Pass, ResultsFile, TierResult
 
@@ -21,13 +29,18 @@ TIER_ERROR_LIMIT = 600
 CELL_ERROR_LIMIT = 2000
 
 AnyOutcome = Pass | Fail | NotApplicable | NotTested
-
-
-class MatrixProvider(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    name: str
+Upstream = Literal["emulated", "live"]
+PUBLISHED_KEYS = (
+    "schema_version",
+    "generated_at",
+    "litellm_version",
+    "claude_code_version",
+    "providers",
+    "features",
+)
+"""The top-level keys of the matrix LiteLLM publishes, in its order."""
+COMPAT_KEYS = ("upstream", "provider_names")
+"""compat's additions, written after the published keys and optional when reading."""
 
 
 class MatrixRow(BaseModel):
@@ -47,13 +60,35 @@ class Matrix(BaseModel):
     generated_at: str
     litellm_version: str
     claude_code_version: str
-    upstream: Literal["emulated", "live"]
-    providers: list[MatrixProvider]
+    providers: list[str]
+    """Provider ids in column order; every row's `providers` has exactly these keys."""
     features: list[MatrixRow]
+    upstream: Upstream = "live"
+    """Absent in what LiteLLM publishes: its harness runs only against the real providers."""
+    provider_names: dict[str, Annotated[str, Field(min_length=1)]] | None = None
+    """Display names by provider id; ids without one are shown by the manifest's name or id."""
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A key the source did not carry is not invented: a published matrix re-written by
+        # compat keeps exactly its published keys (and bytes).
+        data = handler(self)
+        for key in COMPAT_KEYS:
+            if key not in self.model_fields_set or data.get(key) is None:
+                data.pop(key, None)
+        return data
 
     def cell(self, feature_id: str, provider_id: str) -> AnyOutcome:
         row = next(r for r in self.features if r.id == feature_id)
         return row.providers[provider_id]
+
+    def provider_name(self, provider_id: str, manifest: Manifest | None = None) -> str:
+        """The column's display name: `provider_names`, else the manifest's, else the id."""
+        if self.provider_names and provider_id in self.provider_names:
+            return self.provider_names[provider_id]
+        if manifest is not None and provider_id in manifest.provider_ids:
+            return manifest.provider(provider_id).name
+        return provider_id
 
 
 def trim(text: str, limit: int) -> str:
@@ -210,9 +245,10 @@ def build_matrix(
         claude_code_version=_single(
             loaded, "Claude Code version", lambda f: f.versions.claude_code
         ),
-        upstream=_single(loaded, "upstream mode", lambda f: f.upstream),
-        providers=[MatrixProvider(id=p.id, name=p.name) for p in manifest.providers],
+        providers=manifest.provider_ids,
         features=rows,
+        upstream=_single(loaded, "upstream mode", lambda f: f.upstream),
+        provider_names={p.id: p.name for p in manifest.providers},
     )
 
 
@@ -221,5 +257,72 @@ def canonical_json(model: BaseModel) -> str:
     return json.dumps(model.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+def _duplicates(label: str, ids: list[str]) -> list[str]:
+    return [f"{label}: duplicate id {i!r}" for i, n in Counter(ids).items() if n > 1]
+
+
+def _shape_problems(matrix: Matrix) -> list[str]:
+    """What the types cannot say: unique ids, and every row keyed by exactly `providers`."""
+    problems = _duplicates("providers", matrix.providers)
+    problems += _duplicates("features", [row.id for row in matrix.features])
+    columns = set(matrix.providers)
+    for index, row in enumerate(matrix.features):
+        keys = list(row.providers)
+        if keys == matrix.providers:
+            continue
+        where = f"features[{index}] ({row.id}).providers"
+        missing = [p for p in matrix.providers if p not in row.providers]
+        unknown = [p for p in keys if p not in columns]
+        if missing:
+            problems.append(f"{where}: missing {', '.join(map(repr, missing))} (in `providers`)")
+        if unknown:
+            problems.append(
+                f"{where}: {', '.join(map(repr, unknown))} not in `providers`"
+                f"{suggest(unknown[0], matrix.providers)}"
+            )
+        if not missing and not unknown:
+            problems.append(f"{where}: the cells are not in the order of `providers`")
+    for provider_id in matrix.provider_names or {}:
+        if provider_id not in columns:
+            problems.append(
+                f"provider_names: {provider_id!r} is not in `providers`"
+                f"{suggest(provider_id, matrix.providers)}"
+            )
+    return problems
+
+
+def check_matrix(data: Any) -> tuple[Matrix | None, list[str]]:
+    """The matrix in a decoded document, or every problem (`where: what`) that stops it."""
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        return None, [f"expected a matrix mapping at the top level, found {found}"]
+    version = data.get("schema_version", MATRIX_SCHEMA_VERSION)
+    if version != MATRIX_SCHEMA_VERSION:
+        return None, [
+            f'schema_version: expected "{MATRIX_SCHEMA_VERSION}" (a string), found {version!r}'
+        ]
+    providers = data.get("providers")
+    if isinstance(providers, list) and any(isinstance(p, dict) for p in providers):
+        # The {id, name} objects compat wrote before it took up the published shape.
+        return None, [
+            "providers: expected provider ids (strings), found objects; rebuild this matrix "
+            "from its results with `compat build`"
+        ]
+    try:
+        matrix = Matrix.model_validate(data)
+    except ValidationError as exc:
+        return None, validation_problems(exc)
+    problems = _shape_problems(matrix)
+    return (None, problems) if problems else (matrix, [])
+
+
+def parse_matrix(data: Any, source: Path) -> Matrix:
+    """Validate a decoded matrix; raises InputError (exit 2) naming `source` and every field."""
+    matrix, problems = check_matrix(data)
+    if matrix is None:
+        raise problems_error(source, problems)
+    return matrix
+
+
 def load_matrix(path: Path) -> Matrix:
-    return parse_model(Matrix, load_json(path, "matrix"), path, "matrix")
+    return parse_matrix(load_json(path, "matrix"), path)

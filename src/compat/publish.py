@@ -17,7 +17,7 @@ from compat.console import err
 from compat.diff import MatrixDiff, diff_matrices, summary
 from compat.errors import CompatError, InputError
 from compat.files import validation_problems
-from compat.matrix import Matrix
+from compat.matrix import Matrix, check_matrix
 from compat.redact import redact
 from compat.resolve import GITHUB_API
 
@@ -130,12 +130,12 @@ def load_matrix_bytes(matrix: Path | bytes) -> tuple[bytes, Matrix]:
     else:
         data = matrix
     try:
-        parsed = Matrix.model_validate(json.loads(data))
+        document = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{source}: not a JSON matrix ({exc})") from None
-    except ValidationError as exc:
-        problems = "; ".join(validation_problems(exc))
-        raise InputError(f"{source}: not a valid matrix: {problems}") from None
+    parsed, problems = check_matrix(document)
+    if parsed is None:
+        raise InputError(f"{source}: not a valid matrix: {'; '.join(problems)}")
     return data, parsed
 
 
@@ -295,15 +295,16 @@ def _regression_check(
     if old_bytes is None:
         return None
     try:
-        old = Matrix.model_validate(json.loads(old_bytes))
-    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
+        old, problems = check_matrix(json.loads(old_bytes))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        old, problems = None, [str(exc)]
+    if old is None:
         if allow_regressions:
             return None
-        reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
         raise CompatError(
-            f"the published {target} is not a matrix this compat can read ({reason}), so "
+            f"the published {target} is not a matrix this compat can read ({problems[0]}), so "
             "regressions cannot be checked; pass --allow-regressions to publish anyway"
-        ) from None
+        )
     diff = diff_matrices(old, new)
     if diff.has_regressions and not allow_regressions:
         listed = "; ".join(f"{c.feature} × {c.provider}" for c in diff.regressions)

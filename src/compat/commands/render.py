@@ -65,15 +65,20 @@ def render(
     from compat.render.view import check_results_match
 
     matrix = load_matrix(matrix_path)
+    # The manifest names the columns of a matrix without `provider_names` (a published one).
+    # Without known issues it is needed for nothing else, so outside a checkout it may be absent.
+    loaded_manifest = (
+        load_manifest(manifest) if known_issues_path is not None or manifest.exists() else None
+    )
     known = (
-        load_known_issues(known_issues_path, load_manifest(manifest))
-        if known_issues_path is not None
+        load_known_issues(known_issues_path, loaded_manifest)
+        if known_issues_path is not None and loaded_manifest is not None
         else None
     )
     if output_format is Format.md:
         if results:
             err.print("note: --results is not used by the Markdown summary")
-        text = render_markdown(matrix, known_issues=known)
+        text = render_markdown(matrix, known_issues=known, manifest=loaded_manifest)
         if out_dir is None:
             typer.echo(text, nl=False)
             return
@@ -85,7 +90,13 @@ def render(
         raise InputError("--out DIR is required for the HTML page (it writes DIR/index.html)")
     loaded = load_results(results) if results else []
     check_results_match(matrix, loaded)
-    page = write_page(matrix, out_dir, results=[r.file for r in loaded] or None, known_issues=known)
+    page = write_page(
+        matrix,
+        out_dir,
+        results=[r.file for r in loaded] or None,
+        known_issues=known,
+        manifest=loaded_manifest,
+    )
     out.print(str(page), markup=False)
 
 

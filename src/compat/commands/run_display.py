@@ -45,17 +45,17 @@ def matrix_table(
     matrix: Matrix, *, features: set[str] | None = None, providers: set[str] | None = None
 ) -> Table:
     """The matrix as a coloured table, limited to the rows and columns a run selected."""
-    columns = [p for p in matrix.providers if providers is None or p.id in providers]
+    columns = [p for p in matrix.providers if providers is None or p in providers]
     table = Table(title=f"compat matrix ({matrix.upstream} upstream)", title_justify="left")
     table.add_column("Feature", style="bold")
     for provider in columns:
-        table.add_column(provider.name, justify="center")
+        table.add_column(matrix.provider_name(provider), justify="center")
     for row in matrix.features:
         if features is not None and row.id not in features:
             continue
         cells = []
         for provider in columns:
-            glyph, style = GLYPHS[row.providers[provider.id].status]
+            glyph, style = GLYPHS[row.providers[provider].status]
             cells.append(Text(glyph, style=style))
         table.add_row(row.name, *cells)
     return table

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from compat.files import write_atomic
 from compat.known_issues import KnownIssue, KnownIssues, ready_to_remove
+from compat.manifest import Manifest
 from compat.matrix import Matrix
 from compat.outcome import Evidence, ResultsFile, TierResult
 from compat.render.view import (
@@ -168,26 +169,24 @@ def _headline(tiers: list[TierView]) -> str:
 
 def _rows(
     matrix: Matrix,
+    names: dict[str, str],
     evidence: dict[tuple[str, str], list[TierResult]],
     known: KnownIssues | None,
 ) -> list[RowView]:
-    names = {p.id: p.name for p in matrix.providers}
     rows = []
     for row_index, row in enumerate(matrix.features):
         cells = []
         for column, provider in enumerate(matrix.providers):
-            outcome = row.providers[provider.id]
+            outcome = row.providers[provider]
             cells.append(
                 CellView(
                     feature=row.name,
-                    provider=names[provider.id],
+                    provider=names[provider],
                     style=STATUS_STYLES[outcome.status],
                     text=cell_text(outcome),
                     tip_id=f"tip-{row_index}-{column}",
-                    anchor=(
-                        _anchor(row.id, provider.id) if (row.id, provider.id) in evidence else None
-                    ),
-                    issues=known.for_cell(row.id, provider.id) if known else [],
+                    anchor=_anchor(row.id, provider) if (row.id, provider) in evidence else None,
+                    issues=known.for_cell(row.id, provider) if known else [],
                 )
             )
         rows.append(RowView(name=row.name, cells=cells))
@@ -203,7 +202,7 @@ def _evidence(
         for provider, cell in zip(matrix.providers, row_view.cells, strict=True):
             if cell.anchor is None:
                 continue
-            tiers = [_tier_view(r) for r in evidence[(row.id, provider.id)]]
+            tiers = [_tier_view(r) for r in evidence[(row.id, provider)]]
             cells.append(EvidenceView(cell.anchor, cell, _headline(tiers), tiers))
         if cells:
             failed = any(c.cell.style.status == "fail" for c in cells)
@@ -211,9 +210,8 @@ def _evidence(
     return features
 
 
-def _issues(matrix: Matrix, known: KnownIssues) -> list[IssueView]:
+def _issues(matrix: Matrix, known: KnownIssues, manifest: Manifest | None) -> list[IssueView]:
     features = {row.id: row for row in matrix.features}
-    providers = {p.id: p.name for p in matrix.providers}
     views = []
     for issue in known.issues:
         cells = []
@@ -222,7 +220,7 @@ def _issues(matrix: Matrix, known: KnownIssues) -> list[IssueView]:
             outcome = row.providers.get(cell.provider) if row else None
             label = (
                 f"{row.name if row else cell.feature} · "
-                f"{providers.get(cell.provider, cell.provider)}"
+                f"{matrix.provider_name(cell.provider, manifest)}"
             )
             if cell.tiers:
                 label += f" ({', '.join(cell.tiers)})"
@@ -277,10 +275,12 @@ def render_html(
     *,
     results: list[ResultsFile] | None = None,
     known_issues: KnownIssues | None = None,
+    manifest: Manifest | None = None,
 ) -> str:
-    """The whole page as one string."""
+    """The whole page as one string; `manifest` names columns the matrix does not name."""
     evidence = index_results(results) if results else {}
-    rows = _rows(matrix, evidence, known_issues)
+    names = {p: matrix.provider_name(p, manifest) for p in matrix.providers}
+    rows = _rows(matrix, names, evidence, known_issues)
     failures = [cell for row in rows for cell in row.cells if cell.style.status == "fail"]
     script, script_hash = _script()
     return (
@@ -291,13 +291,14 @@ def render_html(
             generated=_display_time(matrix.generated_at),
             emulated_headline=EMULATED_HEADLINE,
             emulated_note=EMULATED_NOTE,
+            columns=list(names.values()),
             counts=status_counts(matrix),
             styles=STATUS_STYLES,
             glyph=GLYPHS,
             rows=rows,
             failures=failures,
             evidence=_evidence(matrix, rows, evidence) if results else None,
-            issues=_issues(matrix, known_issues) if known_issues is not None else None,
+            issues=_issues(matrix, known_issues, manifest) if known_issues is not None else None,
             script=script,
             script_hash=script_hash,
         )
@@ -310,8 +311,10 @@ def write_page(
     *,
     results: list[ResultsFile] | None = None,
     known_issues: KnownIssues | None = None,
+    manifest: Manifest | None = None,
 ) -> Path:
     """Write `out_dir/index.html` atomically and return its path."""
     target = out_dir / PAGE_FILENAME
-    write_atomic(target, render_html(matrix, results=results, known_issues=known_issues))
+    page = render_html(matrix, results=results, known_issues=known_issues, manifest=manifest)
+    write_atomic(target, page)
     return target

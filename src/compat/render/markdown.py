@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from compat.known_issues import KnownIssues, ready_to_remove
+from compat.manifest import Manifest
 from compat.matrix import Matrix
 from compat.outcome import Fail
 from compat.render.view import EMULATED_HEADLINE, EMULATED_NOTE, STATUS_STYLES, status_counts
@@ -50,12 +51,12 @@ def _header(matrix: Matrix) -> list[str]:
     return [*lines, " · ".join(f"{n} {STATUS_STYLES[s].label}" for s, n in counts), ""]
 
 
-def _table(matrix: Matrix) -> list[str]:
-    head = "| Feature | " + " | ".join(md_text(p.name) for p in matrix.providers) + " |"
+def _table(matrix: Matrix, names: dict[str, str]) -> list[str]:
+    head = "| Feature | " + " | ".join(md_text(names[p]) for p in matrix.providers) + " |"
     rule = "|---|" + ":-:|" * len(matrix.providers)
     rows = [
         f"| {md_text(row.name)} | "
-        + " | ".join(STATUS_STYLES[row.providers[p.id].status].glyph for p in matrix.providers)
+        + " | ".join(STATUS_STYLES[row.providers[p].status].glyph for p in matrix.providers)
         + " |"
         for row in matrix.features
     ]
@@ -66,25 +67,25 @@ def _legend() -> str:
     return " · ".join(f"{s.glyph} {s.label}" for s in STATUS_STYLES.values())
 
 
-def _failures(matrix: Matrix) -> list[_Failure]:
-    names = {p.id: p.name for p in matrix.providers}
+def _failures(matrix: Matrix, names: dict[str, str]) -> list[_Failure]:
     return [
         _Failure(f"{row.name} · {names[provider_id]}", outcome.error)
         for row in matrix.features
-        for provider_id in names
+        for provider_id in matrix.providers
         if isinstance(outcome := row.providers[provider_id], Fail)
     ]
 
 
-def _known_issues(matrix: Matrix, known: KnownIssues) -> list[str]:
+def _known_issues(
+    matrix: Matrix, known: KnownIssues, manifest: Manifest | None = None
+) -> list[str]:
     lines = ["### Known issues", ""]
     if not known.issues:
         return [*lines, "None recorded.", ""]
     features = {row.id: row.name for row in matrix.features}
-    providers = {p.id: p.name for p in matrix.providers}
     for issue in known.issues:
         cells = ", ".join(
-            f"{features.get(c.feature, c.feature)} · {providers.get(c.provider, c.provider)}"
+            f"{features.get(c.feature, c.feature)} · {matrix.provider_name(c.provider, manifest)}"
             for c in issue.cells
         )
         status = issue.status.replace("_", " ")
@@ -130,14 +131,19 @@ def _assemble(
 
 
 def render_markdown(
-    matrix: Matrix, *, limit: int = GITHUB_COMMENT_LIMIT, known_issues: KnownIssues | None = None
+    matrix: Matrix,
+    *,
+    limit: int = GITHUB_COMMENT_LIMIT,
+    known_issues: KnownIssues | None = None,
+    manifest: Manifest | None = None,
 ) -> str:
     """The summary, trimmed progressively (errors, then failure entries, then rows) to `limit`."""
+    names = {p: matrix.provider_name(p, manifest) for p in matrix.providers}
     head = _header(matrix)
-    table = _table(matrix)
+    table = _table(matrix, names)
     row_count = len(matrix.features)
-    failures = _failures(matrix)
-    tail = _known_issues(matrix, known_issues) if known_issues is not None else []
+    failures = _failures(matrix, names)
+    tail = _known_issues(matrix, known_issues, manifest) if known_issues is not None else []
 
     def build(error_limit: int | None, shown: int, rows: int) -> str:
         return _assemble(
