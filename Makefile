@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # The Claude Code release `make matrix` and the test suite drive (from the npm registry).
 CLAUDE_CODE_VERSION ?= 2.1.329
 
-.PHONY: install lock lock-tools lock-litellm test lint lint-workflows litellm claude deps system matrix \
+.PHONY: install lock lock-tools lock-litellm docs test lint lint-workflows litellm claude deps system matrix \
 	sample clean
 
 $(UV): requirements/uv.txt
@@ -47,6 +47,11 @@ lock-litellm: $(STAMP)
 	sed -i '1i # LiteLLM $(LITELLM_VERSION) as compat installs it: every package pinned with its hashes.\n# Refresh: make lock-litellm LITELLM_VERSION=$(LITELLM_VERSION)' \
 		src/compat/proxy/locks/litellm-$(LITELLM_VERSION).txt
 
+# Documents generated from the code (a test fails when one is stale).
+docs: $(STAMP)
+	$(BIN)/python -c "from compat.emulator.rules import rules_markdown as md; print(md(), end='')" \
+		> docs/emulator-rules.md
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
@@ -61,9 +66,11 @@ lint-workflows: $(STAMP)
 litellm: $(STAMP)
 	$(BIN)/compat install litellm
 
-# Claude Code, pinned, in compat's cache (`compat run` finds the newest cached install).
+# Claude Code, pinned, in compat's cache (`compat run` finds the newest cached install),
+# with what it sends to each platform captured once (the emulator's client evidence).
 claude: $(STAMP)
 	$(BIN)/compat install claude-code --version $(CLAUDE_CODE_VERSION)
+	$(BIN)/compat oracle --claude-code-version $(CLAUDE_CODE_VERSION) > /dev/null
 
 deps: litellm claude
 

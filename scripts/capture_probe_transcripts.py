@@ -1,8 +1,9 @@
 """Re-record the probe fixtures: each CLI probe's real transcript through claude + LiteLLM +
-the emulator, and each HTTP probe's real proxy answer.
+the emulator, each HTTP probe's real proxy answer, and what the emulator received.
 
-Usage: .venv/bin/python scripts/capture_probe_transcripts.py [--tier sonnet-4-6]
-Writes tests/fixtures/probe_transcripts/<feature>.{jsonl,json} and <feature>.meta.json.
+Usage: .venv/bin/python scripts/capture_probe_transcripts.py [--tier sonnet-4-6] [FEATURE…]
+Writes tests/fixtures/probe_transcripts/<feature>.{jsonl,json}, <feature>.upstream.json
+(the emulator's records of the run, long strings cut in the middle) and <feature>.meta.json.
 """
 
 from __future__ import annotations
@@ -11,18 +12,36 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from compat.claude_install import find_claude
 from compat.driver import ProxyEndpoint
+from compat.emulator.recorder import Recorder
 from compat.manifest import load_manifest
 from compat.probes import load_probes
 from compat.probes.base import Cell, CliProbe, ProbeContext
 from compat.proxy.lifecycle import ProxySession, ProxySettings
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "probe_transcripts"
+# Strings longer than this (system prompts, tool descriptions, the long-context filler) keep
+# their two ends, where the nonces and markers sit; media payloads (`data`, `bytes`) stay
+# whole, since the judges find a run's requests by a slice from their middle.
+LONG_STRING = 600
+KEPT_END = 250
+MEDIA_KEYS = frozenset({"data", "bytes"})
+
+
+def cut(value: Any, key: str = "") -> Any:
+    if isinstance(value, str) and len(value) > LONG_STRING and key not in MEDIA_KEYS:
+        return f"{value[:KEPT_END]}…[{len(value) - 2 * KEPT_END} chars cut]…{value[-KEPT_END:]}"
+    if isinstance(value, list):
+        return [cut(item, key) for item in value]
+    if isinstance(value, dict):
+        return {name: cut(item, name) for name, item in value.items()}
+    return value
 
 
 class Capture(httpx.AsyncClient):
@@ -37,16 +56,21 @@ class Capture(httpx.AsyncClient):
         return response
 
 
-async def capture(endpoint: ProxyEndpoint, tier: str) -> None:
+async def capture(
+    endpoint: ProxyEndpoint, recorder: Recorder, tier: str, features: list[str]
+) -> None:
     manifest = load_manifest("manifest.yaml")
     binary = find_claude()
     OUT.mkdir(parents=True, exist_ok=True)
     for feature, probe in load_probes().items():
+        if features and feature not in features:
+            continue
         ctx = ProbeContext(
             cell=Cell(feature, "anthropic", tier),
             alias=manifest.proxy_alias("anthropic", tier),
             proxy=endpoint,
             claude_binary=binary,
+            upstream=recorder,
         )
         if isinstance(probe, CliProbe):
             run = await ctx.claude(probe.invocation(ctx))
@@ -61,9 +85,16 @@ async def capture(endpoint: ProxyEndpoint, tier: str) -> None:
             ctx.http = http  # type: ignore[method-assign]
             await probe.run(ctx)
             assert Capture.last is not None
-            (OUT / f"{feature}.json").write_text(
-                json.dumps({"status": Capture.last.status_code, "body": Capture.last.json()})
-            )
+            answer = {
+                "status": Capture.last.status_code,
+                "content_type": Capture.last.headers.get("content-type"),
+                "body": Capture.last.json(),
+            }
+            (OUT / f"{feature}.json").write_text(json.dumps(answer))
+        records = recorder.query(since=ctx.upstream_since or 0)
+        (OUT / f"{feature}.upstream.json").write_text(
+            json.dumps([cut(r.model_dump(mode="json")) for r in records], ensure_ascii=False)
+        )
         meta = {"nonce": ctx.nonce, "alias": ctx.alias, "tier": tier}
         (OUT / f"{feature}.meta.json").write_text(json.dumps(meta, indent=2) + "\n")
         print(f"captured {feature}")
@@ -72,10 +103,12 @@ async def capture(endpoint: ProxyEndpoint, tier: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tier", default="sonnet-4-6")
+    parser.add_argument("features", nargs="*", help="only these features (default: all)")
     args = parser.parse_args()
     with ProxySession(ProxySettings()) as session:
+        assert session.emulator is not None
         endpoint = ProxyEndpoint(base_url=session.base_url, api_key=SecretStr(session.master_key))
-        asyncio.run(capture(endpoint, args.tier))
+        asyncio.run(capture(endpoint, session.emulator.ctx.recorder, args.tier, args.features))
 
 
 if __name__ == "__main__":

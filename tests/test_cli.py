@@ -50,7 +50,7 @@ def test_help_lists_every_command_and_nothing_else():
     assert proc.returncode == 0
     expected = {
         "build", "proxy-config", "boot-proxy", "doctor", "emulate", "diff", "run", "render",
-        "install", "resolve", "publish",
+        "install", "resolve", "publish", "oracle",
     }  # fmt: skip
     listed = {
         line.split("│")[1].split()[0]

@@ -59,6 +59,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "run",
     "publish",
     "render",
+    "oracle",
 )
 
 for _name in COMMAND_MODULES:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -24,7 +25,11 @@ from compat.outcome import ResultsFile, TierResult, ToolVersions
 from compat.pacing import effective_rates
 from compat.probes.base import Cell
 from compat.proxy.lifecycle import ProxySession, ProxySettings
+
+if TYPE_CHECKING:
+    from compat.emulator.rules import RuleBook
 from compat.runner import PROXY_DIED, ProgressCallback, Runner, RunnerSettings, recorded_to_evidence
+from compat.signals import run_stoppable
 
 RESULTS_NAME = "compat-results.json"
 
@@ -63,16 +68,27 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def emulator_rules(
+    request: JobRequest, binary: Path, version: str, progress: Callable[[str], None]
+) -> RuleBook | None:
+    """The emulator's rules for this client: documented ∪ what it sends in its own modes."""
+    if request.proxy_url is not None or request.proxy.upstream.value != "emulated":
+        return None
+    from compat.oracle import load_or_capture, rule_book
+
+    return rule_book(load_or_capture(binary, version, request.manifest, progress=progress))
+
+
 @contextlib.contextmanager
 def _proxy(
-    request: JobRequest, progress: Callable[[str], None]
+    request: JobRequest, progress: Callable[[str], None], rules: RuleBook | None
 ) -> Iterator[tuple[ProxyEndpoint, ProxySession | None]]:
     if request.proxy_url:
         if request.proxy_key is None:
             raise InputError("--proxy-url needs --proxy-key (or $COMPAT_PROXY_KEY)")
         yield ProxyEndpoint(base_url=request.proxy_url.rstrip("/"), api_key=request.proxy_key), None
         return
-    with ProxySession(request.proxy, progress=progress) as session:
+    with ProxySession(request.proxy, progress=progress, emulator_rules=rules) as session:
         yield (
             ProxyEndpoint(base_url=session.base_url, api_key=SecretStr(session.master_key)),
             session,
@@ -111,7 +127,9 @@ def run_job(
     stop_code: int | None = None
     results = list(previous)
     try:
-        with _proxy(request, boot_progress or (lambda _l: None)) as (endpoint, session):
+        progress = boot_progress or (lambda _l: None)
+        rules = emulator_rules(request, binary, claude_v, progress)
+        with _proxy(request, progress, rules) as (endpoint, session):
             if session is not None:
                 versions.litellm_packages = session.installed_packages()
             runner = _runner(
@@ -120,7 +138,7 @@ def run_job(
             if on_start is not None:
                 on_start(len(request.cells), len(previous))
             try:
-                results = asyncio.run(runner.run(request.cells, previous))
+                results = run_stoppable(runner.run(request.cells, previous))
             except STOP_SIGNALS as exc:
                 stop_code = _stop_code(exc)
                 results = journal.read()
@@ -194,9 +212,9 @@ def _runner(
     settings = dataclasses.replace(
         request.runner, claude_binary=str(binary), requests_per_minute=rates
     )
-    lookup = seq = None
+    lookup = seq = upstream_log = None
     if session is not None and session.emulator is not None:
-        recorder = session.emulator.ctx.recorder
+        recorder = upstream_log = session.emulator.ctx.recorder
 
         def lookup(key: str, since: int) -> list:
             return [recorded_to_evidence(r) for r in recorder.query(contains=key, since=since)]
@@ -211,6 +229,7 @@ def _runner(
         journal=journal,
         upstream_lookup=lookup,
         upstream_seq=seq,
+        upstream_log=upstream_log,
         proxy_exit_status=session.exit_status if session is not None else None,
         on_result=on_result,
     )

@@ -21,6 +21,7 @@ from compat.outcome import Evidence, Fail, NotApplicable, Pass, TierResult, Upst
 from compat.pacing import Pacer
 from compat.probes import load_probes
 from compat.probes.base import Cell, Probe, ProbeContext, Verdict, clip
+from compat.probes.wire import UpstreamLog
 from compat.redact import redact
 
 MAX_UPSTREAM_EVIDENCE = 6
@@ -124,6 +125,7 @@ class Runner:
         proxy_exit_status: Callable[[], int | None] | None = None,
         on_result: ProgressCallback | None = None,
         probes: Mapping[str, Probe] | None = None,
+        upstream_log: UpstreamLog | None = None,
     ) -> None:
         self.manifest = manifest
         self.proxy = proxy
@@ -134,6 +136,8 @@ class Runner:
         self.proxy_exit_status = proxy_exit_status or (lambda: None)
         self.on_result = on_result or (lambda _r, _c: None)
         self.probes = probes if probes is not None else load_probes()
+        # What the upstream received (the emulator's recorder): the probes judge it too.
+        self.upstream_log = upstream_log
         self._global = asyncio.Semaphore(settings.concurrency)
         self._per_provider: dict[str, asyncio.Semaphore] = {}
         self._pacer = Pacer(settings.requests_per_minute)
@@ -203,6 +207,7 @@ class Runner:
                 claude_binary=self.settings.claude_binary,
                 timeout_s=self.settings.timeout_s,
                 scratch_root=self.settings.scratch_root,
+                upstream=self.upstream_log,
             )
             seq = self.upstream_seq()
             weight = self.probes[cell.feature_id].upstream_requests

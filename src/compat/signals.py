@@ -1,10 +1,15 @@
-"""SIGTERM and SIGHUP stop compat the way Ctrl-C does: as an exception that unwinds `with`."""
+"""SIGTERM and SIGHUP stop compat the way Ctrl-C does: every `with` and `finally` unwinds."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
+from collections.abc import Coroutine
 from types import FrameType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -37,3 +42,41 @@ def stopping_signal(exc: BaseException) -> signal.Signals | None:
         except ValueError:
             return None
     return None
+
+
+def run_stoppable(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)`, where SIGTERM and SIGHUP cancel `main` the way Ctrl-C does.
+
+    A handler that raises wherever the main thread happens to be can land inside
+    `subprocess.Popen` while a child starts, or inside a task, and leave a half-made child
+    or a "Task exception was never retrieved". Cancelling the main task instead lets every
+    `finally` run in order; the stop then surfaces as SystemExit(128 + signum).
+    """
+    received: list[int] = []
+
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        ours = [s for s in STOP_SIGNALS if signal.getsignal(s) is _stop_on_signal]
+
+        def stop(signum: int) -> None:
+            received.append(signum)
+            task.cancel()
+
+        for signum in ours:
+            loop.add_signal_handler(signum, stop, signum)
+        try:
+            return await main
+        finally:
+            for signum in ours:
+                loop.remove_signal_handler(signum)
+                # asyncio leaves SIG_DFL behind; the stop must keep working after the loop.
+                signal.signal(signum, _stop_on_signal)
+
+    try:
+        return asyncio.run(guarded())
+    except asyncio.CancelledError:
+        if received:
+            raise SystemExit(128 + received[0]) from None
+        raise

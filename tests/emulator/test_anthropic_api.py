@@ -23,6 +23,9 @@ from wire_support import (
 )
 
 from compat.emulator import EmulatorServer
+from compat.emulator.capabilities import tier_of
+from compat.emulator.context import EmulatorContext
+from compat.emulator.rules import RuleBook
 
 CLAUDE_REQUESTS = Path(__file__).resolve().parent.parent / "fixtures" / "claude_requests"
 
@@ -78,19 +81,46 @@ def test_count_tokens(emulator: EmulatorServer) -> None:
     assert counted.input_tokens > 0
 
 
-def test_real_claude_cli_request_is_accepted(emulator: EmulatorServer) -> None:
-    """The request the real claude CLI 2.1.329 sent (captured) passes every rule and streams."""
+def test_real_claude_cli_request_is_accepted() -> None:
+    """The request the real claude CLI 2.1.329 sent (captured) passes every rule and streams.
+
+    Its betas are accepted on the evidence of that same client's first-party sends, which
+    is how `compat run` sets the emulator up for the release under test.
+    """
     body = json.loads((CLAUDE_REQUESTS / "basic_request.json").read_text())
     captured = json.loads((CLAUDE_REQUESTS / "basic_request.headers.json").read_text())
+    sent = captured["headers"]["anthropic-beta"].split(",")
+    tier = tier_of(body["model"])
+    assert tier is not None
+    book = RuleBook.with_client({"first_party": {tier: sent}}, "Claude Code 2.1.329")
+    with EmulatorServer(EmulatorContext(rules=book)) as emulator:
+        _post_captured(emulator, body, captured)
+
+
+def test_without_its_client_evidence_the_captured_request_is_refused(
+    emulator: EmulatorServer,
+) -> None:
+    body = json.loads((CLAUDE_REQUESTS / "basic_request.json").read_text())
+    captured = json.loads((CLAUDE_REQUESTS / "basic_request.headers.json").read_text())
+    response = _post(emulator, body, captured)
+    assert response.status_code == 400
+    assert "Unsupported beta header" in response.json()["error"]["message"]
+
+
+def _post(emulator: EmulatorServer, body: dict, captured: dict) -> httpx.Response:
     headers = {
         k: v
         for k, v in captured["headers"].items()
         if k.lower() not in ("host", "content-length", "connection", "accept-encoding")
     }
     headers["Authorization"] = "Bearer test-token"
-    response = httpx.post(
+    return httpx.post(
         f"{emulator.url}{captured['path']}?{captured['query']}", json=body, headers=headers
     )
+
+
+def _post_captured(emulator: EmulatorServer, body: dict, captured: dict) -> None:
+    response = _post(emulator, body, captured)
     assert response.status_code == 200, response.text
     assert [name for name, _ in sse_events(response.text)][-1] == "message_stop"
 

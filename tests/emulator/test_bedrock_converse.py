@@ -22,6 +22,7 @@ from botocore.eventstream import ChecksumMismatch
 from compat.emulator import EmulatorServer
 from compat.emulator.faults import FaultSpec
 from compat.emulator.types import CacheCreation, ModelReply, Usage
+from compat.probes.media import one_line_pdf
 
 NONCE = "COMPAT-c0nv3rse"
 PNG = base64.b64encode(b"\x89PNG fake bytes").decode()
@@ -593,7 +594,12 @@ def test_tool_blocks_need_a_tool_config(client: BedrockClient) -> None:
     assert_bedrock_error(response, 400, "ValidationException")
 
 
-@pytest.mark.parametrize("name", ["report.pdf", "two  spaces", "under_score"])
+# Rule converse.document-name: the documented characters, with underscores (accepted live)
+# and with non-ASCII letters, tabs and U+3000 refused (refused live).
+@pytest.mark.parametrize(
+    "name",
+    ["report.pdf", "two  spaces", "résumé", "tab\there", "ideographic\u3000space"],
+)
 def test_document_names_are_restricted(client: BedrockClient, name: str) -> None:
     document = {"document": {"format": "pdf", "name": name, "source": {"bytes": PDF}}}
     response = client.post(
@@ -602,6 +608,18 @@ def test_document_names_are_restricted(client: BedrockClient, name: str) -> None
     assert_bedrock_error(
         response, 400, "ValidationException", "The document file name can only contain alphanumeric"
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["under_score", "DocumentPDFmessages_1a2b_pdf", "Q3 (final) [v2]-x"]
+)
+def test_document_names_bedrock_accepts(client: BedrockClient, name: str) -> None:
+    real_pdf = base64.b64encode(one_line_pdf("quarterly figures")).decode()
+    document = {"document": {"format": "pdf", "name": name, "source": {"bytes": real_pdf}}}
+    response = client.post(
+        SONNET, "converse", converse_body(messages=[user(document, {"text": "read"})])
+    )
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(

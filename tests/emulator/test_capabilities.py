@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from compat.emulator.capabilities import (
-    CONTEXT_1M_BETA,
-    capabilities_for,
-    tier_of,
-    unsupported_beta_message,
-)
+from compat.emulator.capabilities import CONTEXT_1M_BETA, capabilities_for, tier_of
+from compat.emulator.rules import RuleBook, unsupported_beta_message
 from compat.emulator.types import EmulatorError, ProviderId
-
-HEADERS = json.loads(
-    (
-        Path(__file__).parent.parent / "fixtures/claude_requests/basic_request.headers.json"
-    ).read_text()
-)
-# Betas claude CLI 2.1.329 adds beyond the base set, per model (docs/claude-cli-notes.md §2).
-CLAUDE_EXTRA_BETAS = {
-    "effort-2025-11-24",
-    "mid-conversation-tool-changes-2026-07-01",
-    "per-turn-control-2026-07-01",
-}
 
 
 @pytest.mark.parametrize(
@@ -55,10 +36,43 @@ def test_other_ids_name_no_tier(model_id: str) -> None:
     assert caught.value.kind == "not_found_error"
 
 
-def test_every_beta_claude_sends_to_the_claude_api_is_accepted() -> None:
-    sent = set(HEADERS["headers"]["anthropic-beta"].split(",")) | CLAUDE_EXTRA_BETAS
-    for model_id in ("claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"):
-        assert sent <= capabilities_for("anthropic", model_id).supported_betas
+def test_a_beta_only_the_client_vouches_for_is_accepted_only_with_that_client() -> None:
+    # No hand-kept list of today's client betas: the release under test is the evidence.
+    sent = "prompt-caching-scope-2026-01-05"
+    assert sent not in capabilities_for("anthropic", "claude-sonnet-4-6").supported_betas
+    book = RuleBook.with_client({"first_party": {"sonnet-4-6": [sent]}}, "Claude Code 2.1.228")
+    assert sent in capabilities_for("anthropic", "claude-sonnet-4-6", book).supported_betas
+    # Only on that platform and tier: what the client sends first-party says nothing of Vertex.
+    assert sent not in capabilities_for("vertex_ai", "claude-sonnet-4-6", book).supported_betas
+    assert sent not in capabilities_for("anthropic", "claude-opus-4-7", book).supported_betas
+
+
+def test_converse_never_takes_invoke_only_betas_even_from_the_client() -> None:
+    book = RuleBook.with_client(
+        {"bedrock": {"haiku-4-5": ["tool-search-tool-2025-10-19", "x-client-2026"]}}, "client"
+    )
+    invoke = capabilities_for("bedrock_invoke", "claude-haiku-4-5", book).supported_betas
+    converse = capabilities_for("bedrock_converse", "claude-haiku-4-5", book).supported_betas
+    assert {"tool-search-tool-2025-10-19", "x-client-2026"} <= invoke
+    assert "x-client-2026" in converse and "tool-search-tool-2025-10-19" not in converse
+
+
+def test_vertex_takes_effort_on_sonnet_and_opus_but_not_haiku() -> None:
+    assert "effort-2025-11-24" in capabilities_for("vertex_ai", "claude-opus-4-7").supported_betas
+    assert (
+        "effort-2025-11-24" not in capabilities_for("vertex_ai", "claude-haiku-4-5").supported_betas
+    )
+
+
+def test_bedrock_opus_4_7_refuses_its_launch_refusals_unless_the_client_sends_them() -> None:
+    documented = capabilities_for("bedrock_invoke", "claude-opus-4-7").supported_betas
+    assert "effort-2025-11-24" not in documented
+    assert {"interleaved-thinking-2025-05-14", "context-management-2025-06-27"} <= documented
+    book = RuleBook.with_client({"bedrock": {"opus-4-7": ["effort-2025-11-24"]}}, "client")
+    assert (
+        "effort-2025-11-24"
+        in capabilities_for("bedrock_invoke", "claude-opus-4-7", book).supported_betas
+    )
 
 
 def test_claude_code_betas_are_not_bedrock_betas() -> None:
@@ -111,5 +125,17 @@ def test_model_facts(model_id: str, min_cache: int, window: int, modes: set[str]
 
 
 def test_beta_rejection_wording_follows_the_provider() -> None:
-    assert unsupported_beta_message("azure", "x") == "Unsupported beta header: x"
-    assert unsupported_beta_message("bedrock_converse", "x") == "invalid beta flag"
+    assert unsupported_beta_message("azure", ["x"]) == "Unsupported beta header: x"
+    assert unsupported_beta_message("bedrock_invoke", ["x", "y"]) == "invalid beta flag"
+    assert unsupported_beta_message("vertex_ai", ["b-2", "a-1"]) == (
+        "Unexpected value(s) `a-1`, `b-2` for the `anthropic-beta` header. Please consult our "
+        "documentation at docs.anthropic.com or try again without the header."
+    )
+
+
+def test_opus_4_7_thinking_can_be_disabled_except_on_bedrock() -> None:
+    for provider in ("anthropic", "azure", "vertex_ai"):
+        assert capabilities_for(provider, "claude-opus-4-7").thinking_can_be_disabled
+    for provider in ("bedrock_invoke", "bedrock_converse"):
+        assert not capabilities_for(provider, "claude-opus-4-7").thinking_can_be_disabled
+    assert capabilities_for("bedrock_invoke", "claude-sonnet-4-6").thinking_can_be_disabled

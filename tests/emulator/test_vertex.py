@@ -251,7 +251,12 @@ def test_claude_api_only_beta_is_refused(emulator: EmulatorServer, token: str) -
         json=VERTEX_BODY,
         headers={"authorization": f"Bearer {token}", "anthropic-beta": "claude-code-20250219"},
     )
-    assert_anthropic_error(response, 400, "invalid_request_error", "invalid beta flag")
+    assert_anthropic_error(
+        response,
+        400,
+        "invalid_request_error",
+        "Unexpected value(s) `claude-code-20250219` for the `anthropic-beta` header.",
+    )
 
 
 def test_unknown_model_is_google_not_found(emulator: EmulatorServer, token: str) -> None:

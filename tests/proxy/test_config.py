@@ -13,6 +13,7 @@ from compat.proxy import env_names as env
 from compat.proxy.config import (
     PROVIDER_ROUTES,
     build_proxy_config,
+    deployment_api_base_variable,
     load_proxy_config,
     provider_route,
     render_proxy_config,
@@ -102,7 +103,9 @@ def test_each_provider_is_wired_to_its_endpoint_and_credentials(
     assert vertex["vertex_project"] == ref(env.VERTEXAI_PROJECT)
     assert vertex["vertex_location"] == ref(env.VERTEXAI_LOCATION)
     assert vertex["vertex_credentials"] == ref(env.GOOGLE_APPLICATION_CREDENTIALS)
-    assert vertex["api_base"] == ref(env.VERTEX_API_BASE)
+    # One variable per Vertex deployment: LiteLLM releases disagree on what api_base means.
+    assert vertex["api_base"] == ref(deployment_api_base_variable("claude-haiku-4-5-vertex"))
+    assert vertex["api_base"] == ref("COMPAT_VERTEX_API_BASE_FOR_CLAUDE_HAIKU_4_5_VERTEX")
     azure = entries["claude-haiku-4-5-azure"]
     assert azure["api_base"] == ref(env.AZURE_FOUNDRY_API_BASE)
     assert azure["api_key"] == ref(env.AZURE_FOUNDRY_API_KEY)

@@ -9,14 +9,32 @@ import pytest
 import yaml
 
 from compat.proxy import env_names as env
+from compat.proxy.config import ProxyConfig, deployment_api_base_variable, load_proxy_config
 from compat.proxy.environment import (
+    EMULATED_VERTEX_LOCATION,
+    EMULATED_VERTEX_PROJECT,
+    VertexUrlStyle,
     credential_status,
     emulated_environment,
     live_environment,
+    vertex_api_base,
+    vertex_url_style,
 )
+from compat.proxy.venv import DEFAULT_LITELLM_VERSION
 
 # Referenced by the config but only needed for some credential types.
 OPTIONAL_REFERENCES = {env.AWS_SESSION_TOKEN, env.AWS_BEARER_TOKEN_BEDROCK}
+HAIKU = deployment_api_base_variable("claude-haiku-4-5-vertex")
+HAIKU_MODEL = "claude-haiku-4-5@20251001"
+
+
+@pytest.fixture
+def config(repo_root: Path) -> ProxyConfig:
+    return load_proxy_config(repo_root / "proxy_config.yaml")
+
+
+def emulated(config: ProxyConfig, url: str = "http://127.0.0.1:9", release: str = "1.106.2"):
+    return emulated_environment(url, Path("/tmp/sa.json"), config=config, litellm_version=release)
 
 
 def _config_references(repo_root: Path) -> set[str]:
@@ -29,27 +47,30 @@ def _config_references(repo_root: Path) -> set[str]:
     return refs
 
 
-def test_emulated_mode_sets_every_variable_the_config_needs(repo_root: Path) -> None:
-    environment = emulated_environment("http://127.0.0.1:9", Path("/tmp/sa.json"))
+@pytest.mark.parametrize("release", ["1.83.14", "1.91.0", DEFAULT_LITELLM_VERSION])
+def test_emulated_mode_sets_every_variable_the_config_needs(
+    repo_root: Path, config: ProxyConfig, release: str
+) -> None:
+    environment = emulated(config, release=release)
     provided = set(environment.for_host())
     assert _config_references(repo_root) - OPTIONAL_REFERENCES <= provided
     assert not OPTIONAL_REFERENCES & provided
 
 
-def test_emulated_mode_points_every_endpoint_at_the_emulator() -> None:
-    environment = emulated_environment("http://127.0.0.1:9/", Path("/tmp/sa.json"))
+def test_emulated_mode_points_every_endpoint_at_the_emulator(config: ProxyConfig) -> None:
+    environment = emulated(config, "http://127.0.0.1:9/")
     values = environment.values
     assert values[env.ANTHROPIC_API_BASE] == "http://127.0.0.1:9"
     assert values[env.BEDROCK_RUNTIME_ENDPOINT] == "http://127.0.0.1:9"
     assert values[env.VERTEX_API_BASE] == "http://127.0.0.1:9"
+    assert values[HAIKU] == "http://127.0.0.1:9"
     assert values[env.AZURE_FOUNDRY_API_BASE] == "http://127.0.0.1:9/anthropic"
     assert environment.files == {env.GOOGLE_APPLICATION_CREDENTIALS: Path("/tmp/sa.json")}
     assert environment.for_host()[env.GOOGLE_APPLICATION_CREDENTIALS] == "/tmp/sa.json"
 
 
-def test_emulated_credentials_are_well_formed_fresh_and_secret() -> None:
-    first = emulated_environment("http://127.0.0.1:9", Path("/tmp/sa.json"))
-    second = emulated_environment("http://127.0.0.1:9", Path("/tmp/sa.json"))
+def test_emulated_credentials_are_well_formed_fresh_and_secret(config: ProxyConfig) -> None:
+    first, second = emulated(config), emulated(config)
     assert re.fullmatch(r"AKIA[A-Z2-7]{16}", first.values[env.AWS_ACCESS_KEY_ID])
     assert re.fullmatch(r"[A-Za-z0-9+/]{40}", first.values[env.AWS_SECRET_ACCESS_KEY])
     assert first.values[env.ANTHROPIC_API_KEY].startswith("sk-ant-")
@@ -59,7 +80,7 @@ def test_emulated_credentials_are_well_formed_fresh_and_secret() -> None:
     assert "http://127.0.0.1:9" not in first.secrets
 
 
-def test_live_mode_takes_the_users_values_and_derives_real_endpoints() -> None:
+def test_live_mode_takes_the_users_values_and_derives_real_endpoints(config: ProxyConfig) -> None:
     environ = {
         env.ANTHROPIC_API_KEY: "sk-ant-live-0123456789",
         env.AWS_ACCESS_KEY_ID: "AKIALIVE000000000000",
@@ -70,23 +91,26 @@ def test_live_mode_takes_the_users_values_and_derives_real_endpoints() -> None:
         env.GOOGLE_APPLICATION_CREDENTIALS: "/keys/sa.json",
         "UNRELATED": "x",
     }
-    environment = live_environment(environ)
+    environment = live_environment(environ, config=config, litellm_version="1.106.2")
     values = environment.values
     assert values[env.ANTHROPIC_API_BASE] == "https://api.anthropic.com"
     assert values[env.BEDROCK_RUNTIME_ENDPOINT] == "https://bedrock-runtime.eu-west-1.amazonaws.com"
     assert values[env.VERTEX_API_BASE] == "https://us-east5-aiplatform.googleapis.com"
+    assert values[HAIKU] == "https://us-east5-aiplatform.googleapis.com"
     assert "UNRELATED" not in values
     assert environment.files == {env.GOOGLE_APPLICATION_CREDENTIALS: Path("/keys/sa.json")}
     assert {"sk-ant-live-0123456789", "live-secret-0123456789"} <= environment.secrets
 
 
-def test_live_mode_keeps_endpoint_overrides_and_the_global_vertex_host() -> None:
+def test_live_mode_keeps_endpoint_overrides_and_the_global_vertex_host(
+    config: ProxyConfig,
+) -> None:
     environ = {
         env.ANTHROPIC_API_BASE: "https://gateway.example/anthropic",
         env.VERTEXAI_LOCATION: "global",
         "AWS_DEFAULT_REGION": "us-west-2",
     }
-    values = live_environment(environ).values
+    values = live_environment(environ, config=config, litellm_version="1.106.2").values
     assert values[env.ANTHROPIC_API_BASE] == "https://gateway.example/anthropic"
     assert values[env.VERTEX_API_BASE] == "https://aiplatform.googleapis.com"
     assert values[env.AWS_REGION] == "us-west-2"
@@ -131,3 +155,76 @@ def test_credential_status_names_variables_never_values(tmp_path: Path) -> None:
     assert str(tmp_path) not in dumped
     (tmp_path / "missing.json").write_text("{}")
     assert credential_status("vertex_ai", environ).ready
+
+
+@pytest.mark.parametrize(
+    ("release", "style"),
+    [
+        ("1.83.0", VertexUrlStyle.full_url),
+        ("1.83.14", VertexUrlStyle.full_url),
+        ("1.90.7", VertexUrlStyle.full_url),
+        ("1.91.0", VertexUrlStyle.model_path),
+        ("1.92.2", VertexUrlStyle.model_path),
+        ("1.93.0", VertexUrlStyle.host),
+        ("1.98.0", VertexUrlStyle.host),
+        ("1.104.2", VertexUrlStyle.host),
+        (DEFAULT_LITELLM_VERSION, VertexUrlStyle.host),
+        ("2.0.0", VertexUrlStyle.host),
+        ("not-a-version", VertexUrlStyle.host),
+    ],
+)
+def test_each_litellm_release_gets_the_vertex_api_base_form_it_reads(
+    release: str, style: VertexUrlStyle
+) -> None:
+    assert vertex_url_style(release) is style
+
+
+def test_vertex_api_base_forms() -> None:
+    where = {"project": "p", "location": "us-east5", "model": HAIKU_MODEL}
+    path = f"http://h:1/v1/projects/p/locations/us-east5/publishers/anthropic/models/{HAIKU_MODEL}"
+    assert vertex_api_base(VertexUrlStyle.host, "http://h:1/", **where) == "http://h:1"
+    assert vertex_api_base(VertexUrlStyle.model_path, "http://h:1/", **where) == path
+    assert vertex_api_base(VertexUrlStyle.full_url, "http://h:1", **where) == path + ":rawPredict"
+
+
+@pytest.mark.parametrize("release", ["1.83.14", "1.90.0"])
+def test_old_releases_get_each_deployments_full_vertex_url(
+    config: ProxyConfig, release: str
+) -> None:
+    values = emulated(config, release=release).values
+    prefix = (
+        f"http://127.0.0.1:9/v1/projects/{EMULATED_VERTEX_PROJECT}/locations/"
+        f"{EMULATED_VERTEX_LOCATION}/publishers/anthropic/models/"
+    )
+    assert values[HAIKU] == f"{prefix}{HAIKU_MODEL}:rawPredict"
+    sonnet = deployment_api_base_variable("claude-sonnet-4-6-vertex")
+    assert values[sonnet] == f"{prefix}claude-sonnet-4-6:rawPredict"
+    # Only Vertex deployments get one; the user-facing base stays a bare host.
+    assert values[env.VERTEX_API_BASE] == "http://127.0.0.1:9"
+    assert not any("AZURE" in name or "BEDROCK" in name for name in values if "_FOR_" in name)
+
+
+def test_a_hand_written_config_keeping_the_shared_base_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "model_list:\n- model_name: v\n  litellm_params:\n    model: vertex_ai/claude-x\n"
+        "    api_base: os.environ/COMPAT_VERTEX_API_BASE\n"
+    )
+    values = emulated(load_proxy_config(path), release="1.83.14").values
+    assert not [name for name in values if "_FOR_" in name]
+
+
+def test_live_mode_on_old_releases_leaves_googles_urls_to_litellm_without_a_gateway(
+    config: ProxyConfig,
+) -> None:
+    environ = {env.VERTEXAI_PROJECT: "proj", env.VERTEXAI_LOCATION: "us-east5"}
+    values = live_environment(environ, config=config, litellm_version="1.83.14").values
+    assert HAIKU not in values
+    gateway = {**environ, env.VERTEX_API_BASE: "https://gw.example"}
+    values = live_environment(gateway, config=config, litellm_version="1.83.14").values
+    assert values[HAIKU] == (
+        "https://gw.example/v1/projects/proj/locations/us-east5/publishers/anthropic/models/"
+        f"{HAIKU_MODEL}:rawPredict"
+    )
+    values = live_environment(gateway, config=config, litellm_version="1.91.0").values
+    assert values[HAIKU].endswith(f"/models/{HAIKU_MODEL}")

@@ -105,17 +105,19 @@ def test_a_failed_install_leaves_no_venv_and_explains(cache: Path) -> None:
 def test_a_release_date_comes_from_pypis_json_api(monkeypatch: pytest.MonkeyPatch) -> None:
     with LocalServer() as pypi:
         pypi.json(
-            "/pypi/litellm/1.98.0/json",
+            "/pypi/litellm/json",
             {
-                "urls": [
-                    {"upload_time_iso_8601": "2026-08-22T22:19:09.1Z"},
-                    {"upload_time_iso_8601": "2026-08-22T22:19:06.952855Z"},
-                ]
+                "releases": {
+                    "1.98.0": [
+                        {"upload_time_iso_8601": "2026-08-22T22:19:09.1Z"},
+                        {"upload_time_iso_8601": "2026-08-22T22:19:06.952855Z"},
+                    ]
+                }
             },
         )
         monkeypatch.setenv(PYPI_URL_ENV, pypi.url)
         assert release_uploaded_at("1.98.0") == datetime(2026, 8, 22, 22, 19, 6, 952855, UTC)
-        assert release_uploaded_at("1.99.0") is None  # 404: not a release
+        assert release_uploaded_at("1.99.0") is None  # not a release
     monkeypatch.setenv(PYPI_URL_ENV, closed_port_url())
     assert release_uploaded_at("1.98.0") is None  # offline
 
@@ -151,10 +153,8 @@ def test_another_release_resolves_as_of_a_day_after_it_was_published(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with LocalServer() as pypi:
-        pypi.json(
-            "/pypi/litellm/1.98.0/json",
-            {"urls": [{"upload_time_iso_8601": "2026-08-22T22:19:06Z"}]},
-        )
+        uploaded = {"1.98.0": [{"upload_time_iso_8601": "2026-08-22T22:19:06Z"}]}
+        pypi.json("/pypi/litellm/json", {"releases": uploaded})
         monkeypatch.setenv(PYPI_URL_ENV, pypi.url)
         constraint, argv = _planned_install(monkeypatch, "1.98.0")
     assert argv[:5] == ["uv", "pip", "install", "--python", "/venv/bin/python"]

@@ -241,8 +241,7 @@ class Selection:
         return {(c.feature_id, c.provider, c.tier) for c in cells}
 
 
-# Eight cells, of which Bedrock Converse fails pdf_input deterministically (known_issues.yaml):
-# red cells as well as green ones, quickly.
+# Eight cells across two wires and two media paths, quickly.
 SAMPLE = Selection(
     features=("basic_messaging_non_streaming", "pdf_input"),
     providers=("anthropic", "bedrock_converse"),

@@ -68,7 +68,9 @@ def test_ctrl_c_keeps_finished_cells_and_resume_completes_the_run(manifest, tmp_
     assert versions.litellm_packages == installed_packages(versions.litellm)
     assert f"litellm=={versions.litellm}" in (versions.litellm_packages or [])
     assert statuses(merged) == statuses(results_of(clean).results)
-    assert "fail" in statuses(merged).values() and "pass" in statuses(merged).values()
+    # (The sample once held a red cell, pdf_input × Bedrock Converse; that red came from an
+    # emulator rule live evidence contradicted, so the sample is all green now.)
+    assert "pass" in statuses(merged).values()
     assert matrix_statuses(tmp_path / "out") == matrix_statuses(clean)
 
 

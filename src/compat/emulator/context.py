@@ -9,6 +9,7 @@ from typing import Protocol
 from compat.emulator.faults import FaultPlan
 from compat.emulator.model import Model
 from compat.emulator.recorder import Recorder
+from compat.emulator.rules import DOCUMENTED, RuleBook
 from compat.emulator.types import ModelReply, NeutralRequest
 from compat.emulator.vertex import ServiceAccountKeys, TokenRegistry
 
@@ -29,13 +30,19 @@ class ModelBackend(Protocol):
 class EmulatorContext:
     """One emulator's shared state; every wire reads and updates it through this object."""
 
-    model: ModelBackend = field(default_factory=Model)
+    rules: RuleBook = DOCUMENTED
+    """What each platform accepts: the documented table, plus the client under test's sends."""
+    model: ModelBackend = None  # type: ignore[assignment]  # built from `rules` below
     recorder: Recorder = field(default_factory=Recorder)
     faults: FaultPlan = field(default_factory=FaultPlan)
     vertex_tokens: TokenRegistry = field(default_factory=TokenRegistry)
     """Access tokens the emulated Google OAuth endpoint issued."""
     service_accounts: ServiceAccountKeys = field(default_factory=ServiceAccountKeys)
     """Public keys of the service accounts the emulator generated."""
+
+    def __post_init__(self) -> None:
+        if self.model is None:
+            self.model = Model(rules=self.rules)
 
     def write_service_account(
         self, path: Path, *, token_uri: str, project_id: str = "compat-emulated"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import pairwise
 from typing import Annotated, Any, ClassVar, Literal, Protocol, Self, TypeVar
 
 from pydantic import (
@@ -28,7 +28,6 @@ from pydantic import (
     model_validator,
 )
 
-from compat.emulator.capabilities import capabilities_for, unsupported_beta_message
 from compat.emulator.messages_schema import BEDROCK_VERSION, validate_messages_request
 from compat.emulator.types import EmulatorError, ModelReply, NeutralRequest, Usage
 
@@ -477,16 +476,17 @@ def _image(image: ImageBlock) -> dict[str, Any]:
     }
 
 
+_DOCUMENT_NAME = re.compile(r"[A-Za-z0-9_()\[\] -]{1,200}")
+
+
 def _check_document_name(name: str) -> None:
-    # Source: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentBlock.html
-    # (name: alphanumerics, single whitespace, hyphens, parentheses, square brackets).
-    allowed = all(ch.isalnum() or ch.isspace() or ch in "-()[]" for ch in name)
-    doubled = any(a.isspace() and b.isspace() for a, b in pairwise(name))
-    if not allowed or doubled:
+    """Rule converse.document-name: ASCII only, underscores allowed, no doubled spaces."""
+    if _DOCUMENT_NAME.fullmatch(name) is None or "  " in name:
         raise _invalid(
             "The document file name can only contain alphanumeric characters, whitespace "
             "characters, hyphens, parentheses, and square brackets. The name can't contain "
-            "more than one consecutive whitespace character."
+            "more than one consecutive whitespace character. Check that the file name "
+            "conforms to these restrictions and retry your request."
         )
 
 
@@ -692,10 +692,6 @@ def to_neutral(
 ) -> NeutralRequest:
     """The model's view of a Converse request, checked as the Anthropic model checks it."""
     body, betas = anthropic_body(request, inference, output)
-    # Converse accepts fewer betas than InvokeModel (capabilities.py), so they are checked
-    # here before the InvokeModel rules below.
-    for beta in sorted(betas - capabilities_for("bedrock_converse", model_id).supported_betas):
-        raise _invalid(unsupported_beta_message("bedrock_converse", beta))
     # Bedrock hands Claude the equivalent InvokeModel body, so the model's own validation
     # (tool pairing, thinking budget, unknown additional fields) applies as it does there.
     envelope = {**body, "anthropic_version": BEDROCK_VERSION, "anthropic_beta": sorted(betas)}

@@ -1,4 +1,8 @@
-"""What the model reads from attachments: an image's size and colour, a document's text."""
+"""What the model reads from attachments: an image's size and colour, a document's text.
+
+Everything here comes from the attachment's own bytes; nothing is assumed about what an
+attachment that did not arrive would have said.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import base64
 import binascii
 import io
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pypdf
@@ -22,10 +27,63 @@ _IMAGE_FORMATS: dict[str, str] = {
     "image/webp": "WEBP",
 }
 _MEDIA_TYPE_OF_FORMAT = {fmt: media_type for media_type, fmt in _IMAGE_FORMATS.items()}
+# Plain one-word colour names a person would use, at their usual RGB values (CSS named
+# colours; a name may stand at several points, e.g. both greens are "green").
+_COLOUR_NAMES: tuple[tuple[str, tuple[int, int, int]], ...] = (
+    ("black", (0, 0, 0)),
+    ("white", (255, 255, 255)),
+    ("grey", (128, 128, 128)),
+    ("grey", (192, 192, 192)),
+    ("red", (255, 0, 0)),
+    ("maroon", (128, 0, 0)),
+    ("orange", (255, 165, 0)),
+    ("yellow", (255, 255, 0)),
+    ("olive", (128, 128, 0)),
+    ("green", (0, 255, 0)),
+    ("green", (0, 128, 0)),
+    ("teal", (0, 128, 128)),
+    ("cyan", (0, 255, 255)),
+    ("blue", (0, 0, 255)),
+    ("navy", (0, 0, 128)),
+    ("purple", (128, 0, 128)),
+    ("magenta", (255, 0, 255)),
+    ("pink", (255, 192, 203)),
+    ("brown", (165, 42, 42)),
+)
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What an image's bytes show: its size and its average colour."""
+
+    width: int
+    height: int
+    rgb: tuple[int, int, int]
+
+    @property
+    def hex(self) -> str:
+        return "#" + "".join(f"{channel:02x}" for channel in self.rgb)
+
+    @property
+    def colour_name(self) -> str:
+        """The plain colour name nearest the average colour."""
+        name, _ = min(
+            _COLOUR_NAMES,
+            key=lambda entry: sum((a - b) ** 2 for a, b in zip(entry[1], self.rgb, strict=True)),
+        )
+        return name
+
+    def sentence(self) -> str:
+        return f"The image is {self.width}x{self.height} pixels and its colour is {self.hex}."
 
 
 def describe_image(block: dict[str, Any], path: str) -> str:
     """One sentence stating the image's size and average colour."""
+    return image_facts(block, path).sentence()
+
+
+def image_facts(block: dict[str, Any], path: str) -> ImageFacts:
+    """The size and average colour of an image block, read from its bytes."""
     media_type, data = _base64_payload(block, path)
     if media_type not in _IMAGE_FORMATS:
         allowed = ", ".join(f"'{t}'" for t in _IMAGE_FORMATS)
@@ -47,8 +105,8 @@ def describe_image(block: dict[str, Any], path: str) -> str:
             f"type, but the image appears to be a {_MEDIA_TYPE_OF_FORMAT.get(actual or '', actual)}"
             " image",
         )
-    colour = "#" + "".join(f"{int(channel + 0.5):02x}" for channel in mean[:3])
-    return f"The image is {width}x{height} pixels and its colour is {colour}."
+    red, green, blue = (int(channel + 0.5) for channel in mean[:3])
+    return ImageFacts(width=width, height=height, rgb=(red, green, blue))
 
 
 def document_text(block: dict[str, Any], path: str) -> str:

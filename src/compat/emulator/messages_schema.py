@@ -36,7 +36,6 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from compat.emulator import capabilities
 from compat.emulator.types import EmulatorError, NeutralRequest, ProviderId
 
 Endpoint = Literal["messages", "count_tokens"]
@@ -786,38 +785,6 @@ def _check_tools(tools: list[CustomTool | ServerTool] | None, choice: BaseModel 
         raise _invalid(f"tool_choice.name: Tool '{choice.name}' not found in tools")
 
 
-def _check_thinking(body: BaseModel, betas: frozenset[str]) -> None:
-    """budget_tokens must stay below max_tokens unless interleaved thinking is on."""
-    # Source: https://platform.claude.com/docs/en/build-with-claude/extended-thinking
-    # ("with interleaved thinking, budget_tokens can exceed max_tokens").
-    thinking = getattr(body, "thinking", None)
-    max_tokens = getattr(body, "max_tokens", None)
-    if not isinstance(thinking, ThinkingEnabled) or max_tokens is None:
-        return
-    if thinking.budget_tokens >= max_tokens and capabilities.INTERLEAVED_THINKING_BETA not in betas:
-        raise _invalid(
-            "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
-            "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
-            "#max-tokens-and-context-window-size"
-        )
-
-
-def _check_betas(
-    provider: ProviderId, model: str, betas: frozenset[str], body: Mapping[str, Any]
-) -> None:
-    """Every beta must be one this provider offers, and beta-only fields need their beta."""
-    # The allowlist is the capability table's (an unknown model is `not_found_error` there).
-    # Source: https://docs.anthropic.com/en/api/beta-headers
-    # (`{"type": "invalid_request_error", "message": "Unsupported beta header: ..."}`).
-    supported = capabilities.capabilities_for(provider, model).supported_betas
-    unsupported = sorted(betas - supported)
-    if unsupported:
-        raise _invalid(capabilities.unsupported_beta_message(provider, unsupported[0]))
-    for field, needed in BETA_GATED_FIELDS.items():
-        if field in body and not betas & needed:
-            raise _invalid(f"{field}: Extra inputs are not permitted")
-
-
 # --- entry points --------------------------------------------------------------------------
 
 
@@ -875,8 +842,8 @@ def validate_messages_request(
     _check_system(body.system)
     _check_messages(body.messages, betas)
     _check_tools(body.tools, body.tool_choice)
-    _check_thinking(body, betas)
-    _check_betas(provider, resolved_model, betas, payload)
+    # What the platform accepts (betas, beta-gated fields, thinking, tools, the context
+    # window) is checked once, by the model's capability check, on the neutral request.
     stream = bool(getattr(body, "stream", None))
     return NeutralRequest(
         provider=provider,

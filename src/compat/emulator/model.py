@@ -7,46 +7,64 @@ would see (the request), and keeps the prompt-cache state.
 
 Prompt protocol
 ===============
-Probes send these prompts; in live mode a real model receives the same ones, so each is
-a plain instruction a real model follows too. "The prompt" is the text of the last user
-message with `<system-reminder>` sections removed. Rules are tried in this order; the
-first that applies answers:
+The model follows the plain instructions a real model follows, in the ordinary words of
+any client (compat's probes, another harness's suite, a person), not one fixed phrasing;
+`instructions` reads them. It answers only from what the request carries: a file's,
+image's or search's content comes from the blocks that arrived, never from the prompt's
+expectations. "The prompt" is the text of the last user message with `<system-reminder>`
+sections removed; "the task" is the first user message's. Rules are tried in this order;
+the first that applies answers:
 
 1. Forced tool: `tool_choice` `{"type": "tool", "name": X}` calls the custom tool X with a
    minimal input valid for X's `input_schema` (a forced server tool is answered by rule 6
    or 7); `{"type": "any"}` calls the tool rule 5 or 8 would call, else the first tool.
 2. Structured output: `output_config.format` (or the beta `output_format`) of type
    `json_schema` gets a text reply holding one minimal JSON instance valid for the schema;
-   its strings carry the nonce (see 11) when the prompt has one.
-3. Claude Code's web search: when the first user message asks to "search the web for X",
-   the model calls the custom `WebSearch` tool with the nonce (or X) as its query; while
-   `WebSearch` is still deferred it first calls Claude Code's `ToolSearch` tool with
-   `select:WebSearch` to load it. Once WebSearch has answered, rule 4 reports the result.
-4. Tool result: when the last user message carries `tool_result` blocks, the reply is text
-   that quotes their content ("The tool returned: ..."), describing images and documents
-   inside them as rules 9 and 10 do.
+   its strings carry the nonce (see 12) when the prompt has one, and a sum the prompt
+   asks for ("What is 2 + 2?") fills its numeric answer property when the schema allows.
+3. Web search through a client tool: when the task asks for a web search in any ordinary
+   phrasing ("Use web search to find X", "search the web for X", "look X up online"), the
+   model calls the custom `WebSearch` tool with X as its query; while `WebSearch` is
+   still deferred it first calls Claude Code's `ToolSearch` tool with `select:WebSearch`.
+   Once WebSearch has answered, rule 4 reports the result.
+4. Tool result: when the last user message carries `tool_result` blocks, the reply quotes
+   their content ("The tool returned: ..."). Images and documents in them (or beside them,
+   where the client hands a file over that way) are read from their bytes and answer the
+   task as rules 9 and 10 do: a task asking for the bare word gets only the document's
+   text ("PONG"). A task about a PDF or image whose bytes did not arrive gets the tool's
+   text and a statement that the contents were not received, never invented contents.
 5. `StructuredOutput` tool: when a custom tool of that name is offered and the prompt or
    the system prompt mentions "structured output", the model calls it with a minimal
-   instance of its `input_schema` (claude's `--json-schema` mode).
-6. Web search server tool: when a `web_search_*` server tool is offered, the reply is a
-   `server_tool_use` (query derived from the prompt), a `web_search_tool_result` with one
-   result, and a text block citing that result. Usage reports one web search request.
+   instance of its `input_schema` (claude's `--json-schema` mode), filled as in rule 2.
+6. Web search server tool: when a `web_search_*` server tool is offered and the prompt
+   asks for a search (or `tool_choice` forces one), the reply is a `server_tool_use`
+   (query: the subject of the search), a `web_search_tool_result` with one result, and a
+   text block citing it. Usage reports one web search request.
 7. Tool search: when a tool search server tool is offered and other tools carry
    `defer_loading: true`, the reply is a `server_tool_use` of the search tool, a
    `tool_search_tool_result` referencing the deferred tools whose name, description or
    parameters share words with the prompt, and text naming them.
-8. Bash: when a custom tool named `Bash` is offered and the prompt asks to run a command
-   written in backticks, e.g. "Use the Bash tool to run this exact command:
-   `echo COMPAT-ab12cd`. Then reply with its output.", the model calls Bash with
-   `{"command": "echo COMPAT-ab12cd", "description": ...}`.
-9. Image: an image in the last user message is answered with its size and average
-   colour: "The image is 64x48 pixels and its colour is #1a2b3c."
+8. Named tool: "Use the X tool ..." calls the offered tool X with the arguments the prompt
+   gives; unnamed, a command to run asks for `Bash` and a file to read for `Read`. `Bash`
+   gets the command written in backticks, or `echo` of the text the prompt wants printed
+   ("which command would print just the word 'pong'" runs `echo pong`); `Read` gets the
+   file's path ("read the file at /tmp/a.pdf." reads `/tmp/a.pdf`); `WebSearch` the
+   subject of the search; any other tool a minimal valid input. A named tool the client
+   lists as deferred (Claude Code's ToolSearch reminder) is loaded with `ToolSearch`
+   first. Without the arguments (Bash and no command), no tool is called.
+9. Image: an image in the last user message is answered from its pixels: its colour name
+   when one word is asked for ("Red"), its hex code when a hex code is ("#1a2b3c"), else
+   its size and average colour ("The image is 64x48 pixels and its colour is #1a2b3c.").
 10. Document: a PDF, plain-text or content document in the last user message is answered
-    with its text: "The document says: ...".
-11. Nonce: a prompt containing a token like `COMPAT-ab12cd` (`COMPAT-` and six or more
-    letters or digits) is answered with that token. The text replies of rules 4, 6, 7, 9
-    and 10 also end with the token when the prompt has one.
-12. Otherwise the reply is "Understood.".
+    with its text: the bare text when asked for it exactly or in one word, else "The
+    document says: ...".
+11. Plain requests: "Reply with the single word 'pong'" (or `say "..."`, "respond with
+    the word X") is answered with those words; "count from 1 to 5" with the numbers (one
+    per line when asked); "what is 6 x 7?" with the result.
+12. Nonce: a prompt containing a token like `COMPAT-ab12cd` (`COMPAT-` and six or more
+    letters or digits) is answered with that token. The text replies of rules 4, 6, 7, 9,
+    10 and 11 also end with the token when the prompt has one.
+13. Otherwise the reply is "Understood.".
 
 Thinking: with `thinking` `{"type": "enabled", "budget_tokens": N}` or
 `{"type": "adaptive"}` the reply starts with a `thinking` block whose `signature` is the
@@ -70,23 +88,38 @@ import hmac
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+from compat.emulator import instructions
 from compat.emulator.blocks import as_list, block_type, message_blocks
 from compat.emulator.capabilities import (
     INTERLEAVED_THINKING_BETA,
     TOOL_SEARCH_TOOLS,
     Capabilities,
     capabilities_for,
-    unsupported_beta_message,
 )
 from compat.emulator.json_instance import schema_instance
-from compat.emulator.media import describe_image, document_text
+from compat.emulator.media import document_text, image_facts
+from compat.emulator.messages_schema import BETA_GATED_FIELDS
 from compat.emulator.prompt_cache import PromptCache, Segment, check_breakpoints, request_segments
+from compat.emulator.rules import (
+    CONVERSE_MODEL_ERROR_PREFIX,
+    DOCUMENTED,
+    RuleBook,
+    unsupported_beta_message,
+)
 from compat.emulator.tokens import canonical_json, estimate_tokens
-from compat.emulator.types import CacheCreation, EmulatorError, ModelReply, NeutralRequest, Usage
+from compat.emulator.types import (
+    CacheCreation,
+    EmulatorError,
+    ModelReply,
+    NeutralRequest,
+    ProviderId,
+    Usage,
+)
 
 __all__ = ["DEFAULT_REPLY", "NONCE_PATTERN", "Model", "estimate_tokens", "sign_thinking"]
 
@@ -96,9 +129,13 @@ DEFAULT_REPLY = "Understood."
 StopReason = Literal["end_turn", "tool_use"]
 
 _SYSTEM_REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)
-_RUN_COMMAND = re.compile(r"\b(?:run|execute)\b[^`]*`([^`\n]+)`", re.IGNORECASE)
-_WEB_SEARCH_TASK = re.compile(r"\bsearch the web for\s+(\S+)", re.IGNORECASE)
 _MENTIONS_STRUCTURED_OUTPUT = re.compile(r"structured[\s_-]*output", re.IGNORECASE)
+_MENTIONS_MEDIA = re.compile(
+    r"\b(?:pdfs?|images?|pictures?|photos?|photographs?|screenshots?|png|jpe?g|gif|webp)\b",
+    re.IGNORECASE,
+)
+# Property names under which a structured answer carries the number the prompt asked for.
+_ANSWER_NAMES = frozenset({"answer", "result", "value", "sum", "total", "number"})
 _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _STOP_WORDS = frozenset(
@@ -153,6 +190,8 @@ class _Conversation:
     nonce: str | None
     tool_results: list[tuple[str, dict[str, Any]]]
     attachments: list[tuple[str, dict[str, Any]]]
+    deferred_names: frozenset[str] = frozenset()
+    """Tools the client says the model can load on demand (deferred, or listed as such)."""
 
     def tool_choice(self) -> str:
         choice = self.body.get("tool_choice")
@@ -180,29 +219,41 @@ class Model:
     """Deterministic stand-in for Claude, shared by every provider's wire module."""
 
     def __init__(
-        self, *, clock: Callable[[], float] = time.monotonic, secret: bytes | None = None
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        secret: bytes | None = None,
+        rules: RuleBook = DOCUMENTED,
     ) -> None:
         self._key = secret if secret is not None else _DEFAULT_SECRET
         self._cache = PromptCache(clock)
+        self.rules = rules
+
+    def _admit(self, req: NeutralRequest) -> _Admitted:
+        """The one capability check of a request: everything the platform would refuse."""
+        with _platform_wording(req.provider):
+            caps = _checked_capabilities(req, self.rules)
+            body = req.body
+            tools = _toolbox(body, caps)
+            thinking_display = _thinking_config(body, caps, req.betas)
+            thinking = thinking_display is not None
+            _check_tool_choice(body, tools, thinking=thinking)
+            segments = request_segments(body)
+            check_breakpoints(segments, caps.cache_ttls)
+            self._check_history(body, thinking=thinking)
+            total = _input_tokens(segments)
+            limit = caps.max_input_tokens(req.betas)
+            if total > limit:
+                # Rule context.windows.
+                raise EmulatorError(
+                    "invalid_request_error",
+                    f"prompt is too long: {total} tokens > {limit} maximum",
+                )
+        return _Admitted(caps, tools, thinking_display, segments, total)
 
     def respond(self, req: NeutralRequest) -> ModelReply:
         """Answer one Messages request, or raise the `EmulatorError` the real API would."""
-        caps = _checked_capabilities(req)
-        body = req.body
-        tools = _toolbox(body, caps)
-        thinking_display = _thinking_config(body, caps, req.betas)
-        thinking = thinking_display is not None
-        _check_tool_choice(body, tools, thinking=thinking)
-        segments = request_segments(body)
-        check_breakpoints(segments, caps.cache_ttls)
-        self._check_history(body, thinking=thinking)
-        total = _input_tokens(segments)
-        limit = caps.max_input_tokens(req.betas)
-        if total > limit:
-            # Source: https://platform.claude.com/docs/en/build-with-claude/context-windows
-            raise EmulatorError(
-                "invalid_request_error", f"prompt is too long: {total} tokens > {limit} maximum"
-            )
+        caps, tools, thinking_display, segments, total = self._admit(req)
         conversation = _read(req, segments, tools)
         answer = _answer(conversation)
         content = answer.blocks
@@ -234,8 +285,9 @@ class Model:
 
     def count_tokens(self, req: NeutralRequest) -> int:
         """The input tokens `respond` would count for this request, without answering it."""
-        caps = _checked_capabilities(req)
-        _toolbox(req.body, caps)
+        with _platform_wording(req.provider):
+            caps = _checked_capabilities(req, self.rules)
+            _toolbox(req.body, caps)
         return _input_tokens(request_segments(req.body))
 
     def _thinking_block(self, intent: str, display: str) -> dict[str, Any]:
@@ -261,13 +313,39 @@ class Model:
             _check_final_assistant_turn(messages)
 
 
-def _checked_capabilities(req: NeutralRequest) -> Capabilities:
-    caps = capabilities_for(req.provider, req.model)
-    for beta in sorted(req.betas):
-        if beta not in caps.supported_betas:
-            raise EmulatorError(
-                "invalid_request_error", unsupported_beta_message(req.provider, beta)
-            )
+class _Admitted(NamedTuple):
+    """What the capability check found, for the reply to use."""
+
+    caps: Capabilities
+    tools: _Toolbox
+    thinking_display: str | None
+    segments: list[Segment]
+    input_tokens: int
+
+
+@contextmanager
+def _platform_wording(provider: ProviderId) -> Iterator[None]:
+    """Converse hands on the model's own refusals behind a prefix."""
+    try:
+        yield
+    except EmulatorError as exc:
+        if provider != "bedrock_converse" or exc.message.startswith(CONVERSE_MODEL_ERROR_PREFIX):
+            raise
+        raise EmulatorError(exc.kind, CONVERSE_MODEL_ERROR_PREFIX + exc.message) from None
+
+
+def _checked_capabilities(req: NeutralRequest, rules: RuleBook) -> Capabilities:
+    """The platform's row for this model; refused beta flags and beta-gated fields raise."""
+    caps = capabilities_for(req.provider, req.model, rules)
+    refused = req.betas - caps.supported_betas
+    if refused:
+        # Rules refusal.*.beta: each platform's own wording.
+        raise EmulatorError(
+            "invalid_request_error", unsupported_beta_message(req.provider, refused)
+        )
+    for name, needed in BETA_GATED_FIELDS.items():
+        if name in req.body and not req.betas & needed:
+            raise EmulatorError("invalid_request_error", f"{name}: Extra inputs are not permitted")
     return caps
 
 
@@ -482,6 +560,13 @@ def _read(req: NeutralRequest, segments: list[Segment], tools: _Toolbox) -> _Con
         (m for m in messages if isinstance(m, dict) and m.get("role") == "user"), None
     )
     task = _user_text(message_blocks(first_user)) if first_user is not None else ""
+    listed = "\n".join(
+        str(b.get("text", ""))
+        for m in messages
+        if isinstance(m, dict) and m.get("role") == "user"
+        for b in message_blocks(m)
+        if block_type(b) == "text"
+    )
     previous = messages[index - 1] if index else None
     previous_calls = frozenset(
         str(b.get("name"))
@@ -507,6 +592,8 @@ def _read(req: NeutralRequest, segments: list[Segment], tools: _Toolbox) -> _Con
         nonce=nonces[-1] if nonces else None,
         tool_results=[(p, b) for p, b in located if block_type(b) == "tool_result"],
         attachments=[(p, b) for p, b in located if block_type(b) in ("image", "document")],
+        deferred_names=instructions.deferred_tool_names(listed)
+        | {str(t.get("name")) for t in tools.deferred},
     )
 
 
@@ -539,8 +626,9 @@ def _answer(conversation: _Conversation) -> _Answer:
         _structured_output_tool,
         _web_search,
         _tool_search,
-        _bash,
+        _named_tool,
         _attachments,
+        _plain_reply,
     )
     for rule in rules:
         answer = rule(conversation)
@@ -584,7 +672,7 @@ def _forced_tool(c: _Conversation) -> _Answer | None:
             return None  # a forced server tool: the server-tool rules below answer
         return _tool_call(c, c.tools.custom[name], intent=f"call the {name} tool")
     if choice == "any":
-        chosen = _structured_output_tool(c) or _bash(c)
+        chosen = _structured_output_tool(c) or _named_tool(c)
         if chosen is not None:
             return chosen
         first = next(iter(c.tools.custom.values()))
@@ -622,35 +710,89 @@ def _structured_text(c: _Conversation) -> _Answer | None:
     if found is None:
         return None
     where, schema = found
-    instance = schema_instance(schema, seed=c.nonce or "example", where=where)
+    instance = _answer_instance(c, schema, where)
     return _Answer(
         [_text(json.dumps(instance, ensure_ascii=False))],
         "answer with JSON that matches the requested schema",
     )
 
 
+def _answer_instance(c: _Conversation, schema: dict[str, Any], where: str) -> Any:
+    """A valid instance of `schema` that carries the prompt's answer where it can.
+
+    A sum the prompt asks for ("What is 2 + 2?") fills the schema's one numeric property
+    (or the numeric property named like an answer); everything else is the schema's
+    minimal instance. An answer the schema cannot hold is left out, never forced in.
+    """
+    overrides = _numeric_answer(schema, c.prompt)
+    if overrides:
+        try:
+            return schema_instance(
+                schema, seed=c.nonce or "example", where=where, overrides=overrides
+            )
+        except EmulatorError:
+            pass  # the answer does not fit the schema's bounds: answer minimally instead
+    return schema_instance(schema, seed=c.nonce or "example", where=where)
+
+
+def _numeric_answer(schema: dict[str, Any], prompt: str) -> dict[str, Any]:
+    sum_asked = instructions.arithmetic(prompt)
+    properties = schema.get("properties")
+    if sum_asked is None or not isinstance(properties, dict):
+        return {}
+    numeric = [
+        name
+        for name, spec in properties.items()
+        if isinstance(spec, dict)
+        and spec.get("type") in ("integer", "number")
+        and (spec.get("type") == "number" or isinstance(sum_asked.value, int))
+    ]
+    named = [name for name in numeric if name.lower() in _ANSWER_NAMES]
+    chosen = named[:1] or (numeric if len(numeric) == 1 else [])
+    return {chosen[0]: sum_asked.value} if chosen else {}
+
+
 def _tool_result_reply(c: _Conversation) -> _Answer | None:
+    """Rule 4: report what the tools returned, answering the task from any media in it."""
     if not c.tool_results:
         return None
-    parts = [_tool_result_text(path, block) for path, block in c.tool_results]
-    text = c.with_nonce("The tool returned: " + " ".join(p for p in parts if p))
-    return _Answer([_text(text)], "report what the tool returned")
+    texts: list[str] = []
+    media: list[tuple[str, dict[str, Any]]] = []
+    for path, block in c.tool_results:
+        text, inner_media = _tool_result_parts(path, block)
+        if text:
+            texts.append(f"an error: {text}" if block.get("is_error") else text)
+        media.extend(inner_media)
+    # Claude Code may hand a file's contents over beside the tool result, not inside it.
+    media.extend(c.attachments)
+    style = instructions.answer_style(c.task)
+    if media and style != "sentence":
+        answer = " ".join(_media_answer(path, block, style) for path, block in media)
+        return _Answer([_text(c.with_nonce(answer))], "answer from what the tool returned")
+    parts = [*texts, *(_media_answer(path, block, "sentence") for path, block in media)]
+    reply = "The tool returned: " + " ".join(p for p in parts if p)
+    if not media and _MENTIONS_MEDIA.search(c.task):
+        # Asked about a file's contents, but none reached the model: say so, invent nothing.
+        reply += " I did not receive the file's contents, so I cannot say what it contains."
+    return _Answer([_text(c.with_nonce(reply))], "report what the tool returned")
 
 
-def _tool_result_text(path: str, block: dict[str, Any]) -> str:
+def _tool_result_parts(
+    path: str, block: dict[str, Any]
+) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+    """A tool result's text, and the images and documents it carries."""
     content = block.get("content")
     if isinstance(content, str):
-        text = content.strip()
-    else:
-        parts = []
-        for k, inner in enumerate(as_list(content)):
-            kind = block_type(inner)
-            if kind == "text":
-                parts.append(str(inner.get("text", "")).strip())
-            elif kind in ("image", "document"):
-                parts.append(_attachment_sentence(f"{path}.content.{k}", inner))
-        text = " ".join(p for p in parts if p)
-    return f"an error: {text}" if block.get("is_error") else text
+        return content.strip(), []
+    texts: list[str] = []
+    media: list[tuple[str, dict[str, Any]]] = []
+    for k, inner in enumerate(as_list(content)):
+        kind = block_type(inner)
+        if kind == "text":
+            texts.append(str(inner.get("text", "")).strip())
+        elif kind in ("image", "document"):
+            media.append((f"{path}.content.{k}", inner))
+    return " ".join(t for t in texts if t), media
 
 
 def _structured_output_tool(c: _Conversation) -> _Answer | None:
@@ -662,14 +804,29 @@ def _structured_output_tool(c: _Conversation) -> _Answer | None:
     )
     if not asked:
         return None
+    schema = tool.get("input_schema")
+    overrides = _numeric_answer(schema, c.prompt) if isinstance(schema, dict) else {}
+    if overrides:
+        try:
+            return _tool_call(
+                c, tool, intent="give the answer as structured output", overrides=overrides
+            )
+        except EmulatorError:
+            pass  # the answer does not fit the schema's bounds: answer minimally instead
     return _tool_call(c, tool, intent="give the answer as structured output")
 
 
 def _web_search(c: _Conversation) -> _Answer | None:
+    """Rule 6: run the web search server tool when the prompt asks for a search."""
     tool = c.tools.server_tool(lambda kind: kind.startswith("web_search_"))
     if tool is None or c.tool_choice() == "none":
         return None
-    query = _first_sentence(c.prompt) or c.nonce or "latest news"
+    choice = c.body.get("tool_choice")
+    forced = isinstance(choice, dict) and choice.get("name") == tool.get("name")
+    asked = instructions.web_search_query(c.prompt)
+    if not (forced or c.tool_choice() == "any" or instructions.asks_for_search(c.prompt)):
+        return None
+    query = asked or c.nonce or _first_sentence(c.prompt) or "latest news"
     call_id = c.item_id("srvtoolu", "web_search")
     domains = as_list(tool.get("allowed_domains"))
     host = str(domains[0]) if domains else "example.com"
@@ -711,26 +868,36 @@ def _web_search(c: _Conversation) -> _Answer | None:
 
 
 def _client_web_search(c: _Conversation) -> _Answer | None:
-    """Rule 3: Claude Code runs WebSearch as a separate request carrying the server tool."""
-    asked = _WEB_SEARCH_TASK.search(c.task)
-    if asked is None or c.tool_choice() == "none":
+    """Rule 3: the task asks for a web search; Claude Code offers it as its WebSearch tool.
+
+    Claude Code runs WebSearch as a separate request carrying the server tool (rule 6);
+    while WebSearch is still deferred the model first loads it with ToolSearch.
+    """
+    query = instructions.web_search_query(c.task)
+    if query is None or c.tool_choice() == "none":
         return None
     called = c.previous_tool_calls
     web_search = c.tools.custom.get("WebSearch")
     if web_search is not None and called <= {"ToolSearch"}:
-        query = c.nonce or asked.group(1)
         return _tool_call(
             c, web_search, intent=f"search the web for {query}", overrides={"query": query}
         )
-    tool_search = c.tools.custom.get("ToolSearch")
-    if web_search is None and tool_search is not None and not called:
-        return _tool_call(
-            c,
-            tool_search,
-            intent="load the WebSearch tool",
-            overrides={"query": "select:WebSearch", "max_results": 1},
-        )
+    if web_search is None and not called:
+        return _load_tool(c, "WebSearch")
     return None
+
+
+def _load_tool(c: _Conversation, name: str) -> _Answer | None:
+    """Load a deferred tool with Claude Code's ToolSearch, once."""
+    tool_search = c.tools.custom.get("ToolSearch")
+    if tool_search is None or "ToolSearch" in c.previous_tool_calls:
+        return None
+    return _tool_call(
+        c,
+        tool_search,
+        intent=f"load the {name} tool",
+        overrides={"query": f"select:{name}", "max_results": 1},
+    )
 
 
 def _tool_search(c: _Conversation) -> _Answer | None:
@@ -770,34 +937,98 @@ def _tool_search(c: _Conversation) -> _Answer | None:
     return _Answer(blocks, "find a tool for this request")
 
 
-def _bash(c: _Conversation) -> _Answer | None:
-    tool = c.tools.custom.get("Bash")
-    command = _RUN_COMMAND.search(c.prompt)
-    if tool is None or command is None or c.tool_choice() == "none":
+def _named_tool(c: _Conversation) -> _Answer | None:
+    """Rule 8: call the tool the prompt names, with the arguments the prompt gives.
+
+    "Use the X tool ..." names the tool; without a name, a command to run asks for Bash
+    and a file to read asks for Read. Bash gets the command (a backticked command, or
+    `echo` of the text the prompt wants printed), Read the file's path, WebSearch the
+    subject of the search, any other tool a minimal valid input. A named tool that is
+    only listed as deferred is loaded with ToolSearch first. A tool whose arguments the
+    prompt does not give (Bash with no command, Read with no path) is not called.
+    """
+    if c.tool_choice() == "none":
         return None
-    return _tool_call(
-        c,
-        tool,
-        intent=f"run `{command.group(1)}` with the Bash tool",
-        preface="I'll run that command with the Bash tool.",
-        overrides={
-            "command": command.group(1),
-            "description": "Run the command the user asked for",
-        },
-    )
+    offered = set(c.tools.custom)
+    name = instructions.named_tool(c.prompt, offered | c.deferred_names)
+    if name is None:
+        if "Bash" in offered and instructions.shell_command(c.prompt) is not None:
+            name = "Bash"
+        elif "Read" in offered and instructions.file_path(c.prompt) is not None:
+            name = "Read"
+        else:
+            return None
+    if name not in offered:
+        return _load_tool(c, name)
+    tool = c.tools.custom[name]
+    if name == "Bash":
+        command = instructions.shell_command(c.prompt)
+        if command is None:
+            return None
+        return _tool_call(
+            c,
+            tool,
+            intent=f"run `{command}` with the Bash tool",
+            preface="I'll run that command with the Bash tool.",
+            overrides={"command": command, "description": "Run the command the user asked for"},
+        )
+    if name == "Read":
+        path = instructions.file_path(c.prompt)
+        if path is None:
+            return None
+        return _tool_call(
+            c,
+            tool,
+            intent=f"read {path} with the Read tool",
+            preface="I'll read that file.",
+            overrides={"file_path": path},
+        )
+    if name == "WebSearch":
+        query = instructions.web_search_query(c.prompt) or c.nonce or _first_sentence(c.prompt)
+        return _tool_call(c, tool, intent=f"search the web for {query}", overrides={"query": query})
+    return _tool_call(c, tool, intent=f"call the {name} tool")
 
 
 def _attachments(c: _Conversation) -> _Answer | None:
+    """Rule 9: answer about the images and documents in the prompt, from their bytes."""
     if not c.attachments:
         return None
-    text = " ".join(_attachment_sentence(path, block) for path, block in c.attachments)
+    style = instructions.answer_style(c.prompt)
+    text = " ".join(_media_answer(path, block, style) for path, block in c.attachments)
     return _Answer([_text(c.with_nonce(text))], "describe the attachment")
 
 
-def _attachment_sentence(path: str, block: dict[str, Any]) -> str:
+def _media_answer(path: str, block: dict[str, Any], style: instructions.AnswerStyle) -> str:
+    """What an image or document shows, as the prompt asks for it.
+
+    An image: its colour name for a one-word answer, its hex code when a hex code is asked
+    for, else its size and colour. A document: its bare text for a brief answer, else
+    "The document says: ...".
+    """
     if block_type(block) == "image":
-        return describe_image(block, path)
-    return f"The document says: {document_text(block, path)}"
+        facts = image_facts(block, path)
+        if style == "hex":
+            return facts.hex
+        if style == "brief":
+            return facts.colour_name.capitalize()
+        return facts.sentence()
+    text = document_text(block, path)
+    return text if style == "brief" else f"The document says: {text}"
+
+
+def _plain_reply(c: _Conversation) -> _Answer | None:
+    """Rule 10: do what a plain text request asks: say given words, count, add numbers."""
+    literal = instructions.literal_reply(c.prompt)
+    if literal is not None:
+        return _Answer([_text(c.with_nonce(literal))], f"reply with {literal}")
+    counted = instructions.counting(c.prompt)
+    if counted is not None:
+        return _Answer([_text(c.with_nonce(counted))], "count as asked")
+    sum_asked = instructions.arithmetic(c.prompt)
+    if sum_asked is not None:
+        value = str(sum_asked.value)
+        return _Answer([_text(c.with_nonce(value))], f"work out {sum_asked.expression}")
+    return None
 
 
 def _first_sentence(text: str) -> str:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from compat.driver import ClaudeInvocation, ClaudeRun, ProxyEndpoint, run_claude
 from compat.outcome import Fail, Pass
+from compat.probes.wire import RecordedRequest, UpstreamLog
 from compat.redact import redact
 
 NONCE_PREFIX = "COMPAT-"
@@ -79,9 +80,28 @@ class ProbeContext:
     runs: list[ClaudeRun] = field(default_factory=list)
     evidence_key: str = ""
     """Text unique to this run's upstream request bodies (default: the nonce)."""
+    upstream: UpstreamLog | None = None
+    """What the upstream received (the emulator's recorder); None against live upstreams,
+    where no record exists and the probes judge the transcript alone."""
+    upstream_since: int | None = None
+    """Requests recorded before this sequence number belong to other runs."""
 
     def __post_init__(self) -> None:
         self.evidence_key = self.evidence_key or self.nonce
+        if self.upstream is not None and self.upstream_since is None:
+            self.upstream_since = self.upstream.last_seq
+
+    def upstream_requests(self, key: str | None = None) -> list[RecordedRequest] | None:
+        """This run's upstream requests (bodies holding `key`, default the evidence key).
+
+        None when there is no record to read (live upstreams): a wire check is skipped,
+        never passed on an empty list.
+        """
+        if self.upstream is None:
+            return None
+        return self.upstream.query(
+            contains=key or self.evidence_key, since=self.upstream_since or 0
+        )
 
     async def claude(self, invocation: ClaudeInvocation) -> ClaudeRun:
         run = await run_claude(
@@ -212,11 +232,27 @@ class CliProbe(Probe):
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         """None when the feature worked, else what was expected and what was seen."""
 
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        """What the upstream should have received and did not (`records`: this run's)."""
+        return None
+
     def verdict(self, run: ClaudeRun, ctx: ProbeContext) -> Verdict:
         failure = cli_failure(run, ctx.timeout_s)
+        records = ctx.upstream_requests()
+        wire = self.wire_problem(run, ctx, records) if records is not None else None
         if failure is not None:
-            return failure
-        problem = self.judge(run, ctx)
+            if wire is None or failure.retryable:
+                return failure
+            # What the proxy dropped explains the upstream's refusal: say both.
+            assert isinstance(failure.outcome, Fail)
+            return Verdict(
+                outcome=Fail(error=f"{wire}; {failure.outcome.error}"),
+                usage=failure.usage,
+                excerpt=failure.excerpt,
+            )
+        problem = wire or self.judge(run, ctx)
         outcome: Pass | Fail = Pass() if problem is None else Fail(error=problem)
         return Verdict(outcome=outcome, usage=run.usage, excerpt=run.excerpt())
 

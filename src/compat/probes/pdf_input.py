@@ -1,4 +1,8 @@
-"""A PDF made for this run reaches upstream; the reply carries the text inside it."""
+"""A PDF made for this run reaches upstream; the reply carries the text inside it.
+
+A pass needs a `document` block holding this run's PDF bytes in an answered upstream
+request, and the reply to carry the nonce printed inside the PDF.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
 from compat.probes.media import one_line_pdf
-from compat.probes.prompts import ask_with_blocks
+from compat.probes.prompts import ask_with_blocks, attachment_problem
+from compat.probes.wire import RecordedRequest
 
 PDF_PROMPT = "What text does this PDF document contain? Reply with that text exactly."
 
@@ -28,6 +33,11 @@ class PdfInput(CliProbe):
             "source": {"type": "base64", "media_type": "application/pdf", "data": data},
         }
         return ask_with_blocks(ctx, document, {"type": "text", "text": PDF_PROMPT})
+
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        return attachment_problem(records, "document")
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         return expect_nonce(run.final_text, ctx.nonce)

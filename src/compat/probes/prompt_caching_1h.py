@@ -5,8 +5,9 @@ from __future__ import annotations
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext
-from compat.probes.prompt_caching import caching_problem
+from compat.probes.prompt_caching import breakpoints_problem, caching_problem
 from compat.probes.prompts import bash_invocation
+from compat.probes.wire import RecordedRequest
 
 
 @register
@@ -18,6 +19,11 @@ class PromptCaching1h(CliProbe):
         # With this variable Claude Code marks all its breakpoints `ttl: "1h"` and sends
         # the extended-cache-ttl beta.
         return bash_invocation(ctx, env={"ENABLE_PROMPT_CACHING_1H": "1"})
+
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        return breakpoints_problem(records, ttl="1h")
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         return caching_problem(run, ttl_field="ephemeral_1h_input_tokens")

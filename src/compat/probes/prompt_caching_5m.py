@@ -5,8 +5,9 @@ from __future__ import annotations
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext
-from compat.probes.prompt_caching import caching_problem
+from compat.probes.prompt_caching import breakpoints_problem, caching_problem
 from compat.probes.prompts import bash_invocation
+from compat.probes.wire import RecordedRequest
 
 
 @register
@@ -18,6 +19,11 @@ class PromptCaching5m(CliProbe):
         # The Bash round trip makes two requests sharing the system prompt and tools:
         # the second must read what the first wrote.
         return bash_invocation(ctx)
+
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        return breakpoints_problem(records, ttl=None)
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         return caching_problem(run, ttl_field=None)

@@ -11,7 +11,9 @@ import shlex
 import sys
 
 from compat.driver import ClaudeInvocation, ClaudeRun
+from compat.probes import wire
 from compat.probes.base import ProbeContext, clip, expect_nonce
+from compat.probes.wire import RecordedRequest
 
 # `dontAsk` denies, without prompting, every tool call that no rule pre-approves.
 PERMISSION_ARGS = ("--permission-mode", "dontAsk")
@@ -82,6 +84,74 @@ def judge_bash_round_trip(run: ClaudeRun, nonce: str) -> str | None:
     if nonce not in output_text:
         return f"expected the command output to contain {nonce}, got {clip(output_text)}"
     return expect_nonce(run.final_text, nonce, "the final answer")
+
+
+def tool_names(record: RecordedRequest) -> list[str]:
+    return [str(t.get("name") or t.get("type")) for t in wire.tools(record)]
+
+
+def offered_problem(records: list[RecordedRequest], name: str, what: str) -> str | None:
+    """The tool `name` was in the `tools` of the answered upstream requests."""
+    sent = wire.answered(records)
+    if not sent:
+        return "no upstream request carrying this run's prompt was answered"
+    if any(name in tool_names(record) for record in sent):
+        return None
+    names = tool_names(sent[0])
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    return (
+        f"expected {what} `{name}` in the upstream request's `tools`, "
+        f"{wire.describe(sent[0])} offered {shown or 'no tools'}: the proxy dropped it"
+    )
+
+
+def bash_wire_problem(run: ClaudeRun, records: list[RecordedRequest], nonce: str) -> str | None:
+    """Bash was offered upstream and, once Claude Code ran it, its result went back up."""
+    problem = offered_problem(records, "Bash", "the tool")
+    if problem is not None or not run.tool_results:
+        return problem
+    returned = [
+        record
+        for record in wire.answered(records)
+        if any(nonce in json.dumps(block) for block in wire.blocks(record, "tool_result"))
+    ]
+    if not returned:
+        return (
+            "expected the Bash command's output to go back upstream as a `tool_result` "
+            "block, no answered request carried one: the proxy dropped it"
+        )
+    return None
+
+
+def attachment_problem(records: list[RecordedRequest], kind: str) -> str | None:
+    """An upstream request held this run's bytes (`records`) in a `kind` block."""
+    if any(wire.blocks(record, kind) for record in records):
+        return None  # whether upstream accepted it is the transcript's to say
+    if records:
+        return (
+            f"expected this run's {kind} upstream in a content block of type `{kind}`, the "
+            f"request carrying its bytes ({wire.describe(records[-1])}) had none: the proxy "
+            "altered the block"
+        )
+    return (
+        f"expected this run's {kind} upstream in a content block of type `{kind}` holding its "
+        "bytes, no request carried it: the proxy dropped the block"
+    )
+
+
+def streaming_problem(records: list[RecordedRequest]) -> str | None:
+    """Every answered upstream request asked for a stream."""
+    sent = wire.answered(records)
+    if not sent:
+        return "no upstream request carrying this run's prompt was answered"
+    buffered = [record for record in sent if not wire.streaming(record)]
+    if not buffered:
+        return None
+    return (
+        "expected a streaming upstream request (`stream: true`, or the provider's streaming "
+        f"operation), the proxy sent {wire.describe(buffered[0])} without streaming and "
+        "buffered the reply"
+    )
 
 
 def ask(

@@ -1,11 +1,42 @@
-"""Thinking and tool use in one session: the signed thinking block goes back unaltered."""
+"""Thinking and tool use in one session: the signed thinking block goes back unaltered.
+
+A pass needs the first turn to hold a signed thinking block and a Bash call, the next
+upstream request to carry that thinking block back in its assistant turn with the same
+signature, and the Bash round trip.
+"""
 
 from __future__ import annotations
 
 from compat.driver import ClaudeInvocation, ClaudeRun
-from compat.probes import register
+from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext
 from compat.probes.prompts import bash_invocation, judge_bash_round_trip, signed_thinking_problem
+from compat.probes.wire import RecordedRequest
+
+
+def thinking_returned_problem(run: ClaudeRun, records: list[RecordedRequest]) -> str | None:
+    """The first turn's signed thinking block was sent back upstream verbatim."""
+    signatures = [b["signature"] for b in run.blocks("thinking") if b.get("signature")]
+    if not signatures or not run.tool_results:
+        return None  # the transcript's judge names what is missing
+    first = signatures[0]
+    back = [
+        record
+        for record in records
+        if any(
+            wire.thinking_signature(block) == first
+            for block in wire.blocks(record, "thinking", role="assistant")
+        )
+    ]
+    if back:
+        return None
+    later = [r for r in records if wire.blocks(r, "tool_result")]
+    where = wire.describe(later[0]) if later else "no upstream request"
+    return (
+        "expected the first turn's signed thinking block back upstream in the next request's "
+        f"assistant turn, {where} carried the tool result without it: the proxy dropped the "
+        "thinking block"
+    )
 
 
 @register
@@ -15,6 +46,11 @@ class ThinkingWithToolUse(CliProbe):
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         return bash_invocation(ctx)
+
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        return thinking_returned_problem(run, records)
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         # The second request carries the first turn's thinking block back upstream; a

@@ -1,4 +1,11 @@
-"""The tool-search server tool is accepted and used: it finds a deferred tool."""
+"""The tool-search server tool is accepted and used: it finds a deferred tool.
+
+No beta is required for the tool, and a proxy can drop the tool and still get a 200 (on
+Converse LiteLLM removes it without a word), so a 200 alone proves nothing. A pass needs
+the tool-search server tool in the upstream request's `tools` (found by this run's
+deferred tool), and the reply to hold the `server_tool_use` and a `tool_search_tool_result`
+naming the deferred weather tool.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,14 @@ from typing import Any
 import httpx
 
 from compat.outcome import Pass
-from compat.probes import register
+from compat.probes import register, wire
 from compat.probes.base import Probe, ProbeContext, Verdict, clip, fail, http_error
 
 # Anthropic's tool search tool (regex variant) and the beta that enables it.
 # https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/tool-search-tool
 TOOL_SEARCH_TYPE = "tool_search_tool_regex_20251119"
 TOOL_SEARCH_BETA = "advanced-tool-use-2025-11-20"
+TOOL_SEARCH_PREFIX = "tool_search_tool_"
 
 
 def weather_tool_name(ctx: ProbeContext) -> str:
@@ -53,7 +61,25 @@ def tool_search_body(ctx: ProbeContext) -> dict[str, Any]:
     }
 
 
+def _server_tool_problem(ctx: ProbeContext) -> str | None:
+    records = ctx.upstream_requests(weather_tool_name(ctx))
+    if not records:
+        return None  # live, or refused before upstream: the HTTP answer says which
+    for record in records:
+        if any(str(t.get("type") or "").startswith(TOOL_SEARCH_PREFIX) for t in wire.tools(record)):
+            return None
+    names = [str(t.get("name") or t.get("type")) for t in wire.tools(records[-1])]
+    return (
+        f"expected the tool search server tool ({TOOL_SEARCH_TYPE}) in the upstream "
+        f"request's `tools`, {wire.describe(records[-1])} offered only {names}: the proxy "
+        "dropped it"
+    )
+
+
 def judge_tool_search(response: httpx.Response, ctx: ProbeContext) -> Verdict:
+    problem = _server_tool_problem(ctx)
+    if problem is not None:
+        return fail(problem, excerpt=clip(response.text, 2000))
     if response.status_code != 200:
         return http_error(response)
     try:

@@ -1,11 +1,17 @@
-"""The model calls Bash as asked, Claude Code runs it, and the answer carries its output."""
+"""The model calls Bash as asked, Claude Code runs it, and the answer carries its output.
+
+A pass needs the Bash tool in the upstream request's `tools`, the command's output back
+upstream in a `tool_result` block, and the transcript's round trip (see
+`judge_bash_round_trip`).
+"""
 
 from __future__ import annotations
 
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext
-from compat.probes.prompts import bash_invocation, judge_bash_round_trip
+from compat.probes.prompts import bash_invocation, bash_wire_problem, judge_bash_round_trip
+from compat.probes.wire import RecordedRequest
 
 
 @register
@@ -15,6 +21,11 @@ class ToolUse(CliProbe):
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         return bash_invocation(ctx)
+
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        return bash_wire_problem(run, records, ctx.nonce)
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         return judge_bash_round_trip(run, ctx.nonce)

@@ -1,4 +1,8 @@
-"""Tool input streams as input_json_delta events that add up to the tool call's input."""
+"""Tool input streams as input_json_delta events that add up to the tool call's input.
+
+A pass needs streaming upstream requests, at least two `input_json_delta` events that add
+up to the requested Bash input, and the Bash round trip.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,15 @@ import json
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, clip
-from compat.probes.prompts import bash_command, bash_invocation, judge_bash_round_trip
+from compat.probes.prompts import (
+    bash_command,
+    bash_invocation,
+    judge_bash_round_trip,
+    streaming_problem,
+)
+from compat.probes.wire import RecordedRequest
+
+MIN_INPUT_DELTAS = 2
 
 
 @register
@@ -18,10 +30,19 @@ class ToolUseStreaming(CliProbe):
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
         return bash_invocation(ctx, "--include-partial-messages")
 
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        return streaming_problem(records)
+
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         deltas = run.deltas("input_json_delta")
-        if not deltas:
-            return "expected input_json_delta stream events for the Bash input, saw none"
+        if len(deltas) < MIN_INPUT_DELTAS:
+            return (
+                f"expected at least {MIN_INPUT_DELTAS} input_json_delta stream events for the "
+                f"Bash input, saw {len(deltas)} (the tool input arrived in one piece: the "
+                "stream was buffered)"
+            )
         streamed = "".join(d.get("partial_json", "") for d in deltas)
         try:
             tool_input = json.loads(streamed)

@@ -1,4 +1,8 @@
-"""An image made for this run reaches upstream intact: the reply names its exact colour."""
+"""An image made for this run reaches upstream intact: the reply names its exact colour.
+
+A pass needs an `image` block holding this run's bytes in an answered upstream request,
+and the reply to state the image's colour.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, clip, payload_marker
 from compat.probes.media import hex_colour, solid_png
-from compat.probes.prompts import ask_with_blocks
+from compat.probes.prompts import ask_with_blocks, attachment_problem
+from compat.probes.wire import RecordedRequest
 
 VISION_PROMPT = (
     "This image is a single solid colour. Reply with its exact hex colour code, "
@@ -35,6 +40,11 @@ class Vision(CliProbe):
             "source": {"type": "base64", "media_type": "image/png", "data": data},
         }
         return ask_with_blocks(ctx, image, {"type": "text", "text": VISION_PROMPT})
+
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        return attachment_problem(records, "image")
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         expected = hex_colour(colour_of(ctx))

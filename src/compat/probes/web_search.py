@@ -1,13 +1,35 @@
-"""Claude Code's WebSearch runs Anthropic's server-side web search tool through the proxy."""
+"""Claude Code's WebSearch runs Anthropic's server-side web search tool through the proxy.
+
+A pass needs an upstream request carrying the `web_search_*` server tool, and the
+WebSearch tool result in the transcript to hold the search's results with their URLs
+(what the upstream's `server_tool_use` and `web_search_tool_result` blocks became).
+"""
 
 from __future__ import annotations
 
 import json
 
 from compat.driver import ClaudeInvocation, ClaudeRun, UserEvent
-from compat.probes import register
+from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext, clip
 from compat.probes.prompts import ask
+from compat.probes.wire import RecordedRequest
+
+SERVER_TOOL_PREFIX = "web_search_"
+
+
+def server_tool_problem(records: list[RecordedRequest]) -> str | None:
+    carried = [
+        record
+        for record in records
+        if any(str(t.get("type") or "").startswith(SERVER_TOOL_PREFIX) for t in wire.tools(record))
+    ]
+    if carried:
+        return None
+    return (
+        "expected the web search server tool (`tools` entry of type web_search_*) in an "
+        f"upstream request, none of this run's {len(records)} carried it: the proxy dropped it"
+    )
 
 
 @register
@@ -21,6 +43,13 @@ class WebSearch(CliProbe):
             "then reply with the title of the first result."
         )
         return ask(ctx, prompt, "--allowedTools", "WebSearch")
+
+    def wire_problem(
+        self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
+    ) -> str | None:
+        if not any(b.get("name") == "WebSearch" for b in run.blocks("tool_use")):
+            return None  # no search was asked for: the transcript's judge says so
+        return server_tool_problem(records)
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
         calls = [b for b in run.blocks("tool_use") if b.get("name") == "WebSearch"]

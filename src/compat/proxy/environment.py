@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel
 
 from compat.proxy import env_names as env
+from compat.proxy.config import ProxyConfig, deployment_api_base_variable
 
 
 class Upstream(StrEnum):
@@ -57,8 +59,85 @@ def _token(alphabet: str, length: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-def emulated_environment(emulator_url: str, vertex_credentials: Path) -> ProxyEnvironment:
-    """Every provider at the emulator, with fresh well-formed fake credentials per boot."""
+class VertexUrlStyle(StrEnum):
+    """What a LiteLLM release does with a Vertex deployment's `api_base` on `/v1/messages`.
+
+    Read in each release's `VertexAIPartnerModelsAnthropicMessagesConfig.
+    validate_anthropic_messages_environment` and `VertexBase._check_custom_proxy`
+    (litellm/llms/vertex_ai/), bisected over the PyPI wheels 1.83.0-1.106.2. Observed: with a
+    bare-host api_base, LiteLLM 1.83.14 and 1.90.0 sent `POST /` to the emulator (404
+    `Not Found`), which Claude Code shows as "API error 404: There's an issue with the selected
+    model"; 1.90.0's router then cooled the deployment down: "429 No deployments available".
+    """
+
+    full_url = "full_url"
+    """1.83.0-1.90.x: the api_base *is* the request URL, sent verbatim for streaming and
+    non-streaming alike, so it is `.../publishers/anthropic/models/{model}:rawPredict`: these
+    releases ask real Vertex for a stream the same way, by `stream: true` in the body."""
+    model_path = "model_path"
+    """1.91.0-1.92.x: `{api_base}:{rawPredict|streamRawPredict}` (+ `?alt=sse`), so the
+    api_base is `.../publishers/anthropic/models/{model}`."""
+    host = "host"
+    """1.93.0 on: a bare scheme://host api_base gets Vertex's own `/v1/projects/...` path."""
+
+
+def vertex_url_style(litellm_version: str) -> VertexUrlStyle:
+    """The api_base form `litellm_version` needs; an unparsable version gets the newest form."""
+    try:
+        release = Version(litellm_version).release
+    except InvalidVersion:
+        return VertexUrlStyle.host
+    if release < (1, 91):
+        return VertexUrlStyle.full_url
+    if release < (1, 93):
+        return VertexUrlStyle.model_path
+    return VertexUrlStyle.host
+
+
+def vertex_api_base(
+    style: VertexUrlStyle, base: str, *, project: str, location: str, model: str
+) -> str:
+    """One deployment's api_base in `style`, for the Vertex API at `base` (scheme://host)."""
+    base = base.rstrip("/")
+    if style is VertexUrlStyle.host:
+        return base
+    # https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude
+    path = f"{base}/v1/projects/{project}/locations/{location}/publishers/anthropic/models/{model}"
+    return f"{path}:rawPredict" if style is VertexUrlStyle.full_url else path
+
+
+_VERTEX_PREFIX = "vertex_ai/"
+_ENV_REFERENCE = "os.environ/"
+
+
+def vertex_deployment_api_bases(
+    config: ProxyConfig, style: VertexUrlStyle, base: str, *, project: str, location: str
+) -> dict[str, str]:
+    """The per-deployment api_base variables `config` names, filled in for `style`.
+
+    Only Vertex entries whose api_base is `os.environ/<deployment_api_base_variable(alias)>`
+    are filled; a hand-written config keeping `os.environ/COMPAT_VERTEX_API_BASE` still works
+    with the releases that take a bare host.
+    """
+    values: dict[str, str] = {}
+    for entry in config.model_list:
+        params = entry.litellm_params
+        name = deployment_api_base_variable(entry.model_name)
+        if params.model.startswith(_VERTEX_PREFIX) and params.api_base == _ENV_REFERENCE + name:
+            model = params.model.removeprefix(_VERTEX_PREFIX)
+            values[name] = vertex_api_base(
+                style, base, project=project, location=location, model=model
+            )
+    return values
+
+
+def emulated_environment(
+    emulator_url: str, vertex_credentials: Path, *, config: ProxyConfig, litellm_version: str
+) -> ProxyEnvironment:
+    """Every provider at the emulator, with fresh well-formed fake credentials per boot.
+
+    `config` and `litellm_version` decide the per-deployment Vertex api_base variables.
+    """
     base = emulator_url.rstrip("/")
     values = {
         env.ANTHROPIC_API_BASE: base,
@@ -75,6 +154,15 @@ def emulated_environment(emulator_url: str, vertex_credentials: Path) -> ProxyEn
         env.AZURE_FOUNDRY_API_BASE: f"{base}/anthropic",
         env.AZURE_FOUNDRY_API_KEY: secrets.token_hex(32),
     }
+    values.update(
+        vertex_deployment_api_bases(
+            config,
+            vertex_url_style(litellm_version),
+            base,
+            project=EMULATED_VERTEX_PROJECT,
+            location=EMULATED_VERTEX_LOCATION,
+        )
+    )
     return ProxyEnvironment(
         values=values,
         files={env.GOOGLE_APPLICATION_CREDENTIALS: vertex_credentials},
@@ -169,13 +257,34 @@ def _default_endpoints(environ: Mapping[str, str]) -> dict[str, str]:
     return endpoints
 
 
-def live_environment(environ: Mapping[str, str] | None = None) -> ProxyEnvironment:
+def _live_vertex_api_bases(
+    config: ProxyConfig, litellm_version: str, values: Mapping[str, str], user_base: bool
+) -> dict[str, str]:
+    """Per-deployment Vertex api_bases from the user's project, location and endpoint."""
+    style = vertex_url_style(litellm_version)
+    project, location = values.get(env.VERTEXAI_PROJECT), values.get(env.VERTEXAI_LOCATION)
+    base = values.get(env.VERTEX_API_BASE)
+    # Releases that need a full URL get none when the user has no gateway: unset, LiteLLM
+    # builds Google's URLs itself, for count-tokens too (which a per-model URL would break).
+    if not (project and location and base) or (style is not VertexUrlStyle.host and not user_base):
+        return {}
+    return vertex_deployment_api_bases(config, style, base, project=project, location=location)
+
+
+def live_environment(
+    environ: Mapping[str, str] | None = None, *, config: ProxyConfig, litellm_version: str
+) -> ProxyEnvironment:
     """The user's credentials, plus the real endpoints for any the user did not override."""
     source = os.environ if environ is None else environ
     values = _default_endpoints(source)
     values.update({name: source[name] for name in LIVE_VARIABLES if _set(source, name)})
     if env.AWS_REGION not in values and _set(source, "AWS_DEFAULT_REGION"):
         values[env.AWS_REGION] = source["AWS_DEFAULT_REGION"]
+    values.update(
+        _live_vertex_api_bases(
+            config, litellm_version, values, user_base=_set(source, env.VERTEX_API_BASE)
+        )
+    )
     files: dict[str, Path] = {}
     credentials = values.pop(env.GOOGLE_APPLICATION_CREDENTIALS, None)
     if credentials:

@@ -198,11 +198,13 @@ def bundled_lock(version: str) -> Path | None:
 
 def release_uploaded_at(version: str) -> datetime | None:
     """When PyPI received `litellm==version` (its first file), or None when unknown."""
-    url = f"{pypi_url()}/pypi/litellm/{version}/json"
+    # The project-wide document, not `/pypi/litellm/<version>/json`: some mirrors serve only
+    # the former, and it answers for every release at once.
+    url = f"{pypi_url()}/pypi/litellm/json"
     try:
         with client() as http:
-            data = send_json(http, "GET", url, what="PyPI release metadata").data
-        times = [file["upload_time_iso_8601"] for file in data.get("urls", [])]
+            data = send_json(http, "GET", url, what="PyPI project metadata").data
+        times = [file["upload_time_iso_8601"] for file in data["releases"][version]]
         return min(datetime.fromisoformat(t.replace("Z", "+00:00")) for t in times)
     except (CompatError, KeyError, TypeError, ValueError, AttributeError):
         return None
