@@ -126,6 +126,7 @@ def run_job(
     started_at = _now()
     stop_code: int | None = None
     results = list(previous)
+    rules: RuleBook | None = None
     try:
         progress = boot_progress or (lambda _l: None)
         rules = emulator_rules(request, binary, claude_v, progress)
@@ -154,6 +155,7 @@ def run_job(
         started_at=started_at,
         finished_at=_now(),
         shard=request.shard,
+        emulator_rules=_rules_label(rules),
         results=results,
     )
     results_path = request.out_dir / RESULTS_NAME
@@ -182,6 +184,13 @@ def _stop_code(exc: BaseException) -> int:
     if isinstance(exc, SystemExit):
         raise exc
     return 130
+
+
+def _rules_label(rules: RuleBook | None) -> str | None:
+    if rules is None:
+        return None
+    source = rules.client_label or "no client"
+    return f"documented rules (docs/emulator-rules.md) + what {source} sends in its own modes"
 
 
 def failed_by_dead_proxy(result: TierResult) -> bool:

@@ -115,4 +115,6 @@ class ResultsFile(BaseModel):
     started_at: str | None = None
     finished_at: str | None = None
     shard: str | None = None
+    emulator_rules: str | None = None
+    """Emulated runs: whose sends besides the documented rules the emulator accepted."""
     results: list[TierResult] = Field(default_factory=list)

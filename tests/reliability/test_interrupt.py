@@ -67,6 +67,8 @@ def test_ctrl_c_keeps_finished_cells_and_resume_completes_the_run(manifest, tmp_
     versions = results_of(clean).versions
     assert versions.litellm_packages == installed_packages(versions.litellm)
     assert f"litellm=={versions.litellm}" in (versions.litellm_packages or [])
+    # And which client's sends the emulator accepted besides the documented rules.
+    assert "Claude Code" in (results_of(clean).emulator_rules or "")
     assert statuses(merged) == statuses(results_of(clean).results)
     # (The sample once held a red cell, pdf_input × Bedrock Converse; that red came from an
     # emulator rule live evidence contradicted, so the sample is all green now.)
