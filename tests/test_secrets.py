@@ -27,9 +27,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compat.driver import ClaudeRun, parse_transcript
+from compat.emulator.context import EmulatorContext
 from compat.emulator.faults import FaultSpec
 from compat.emulator.recorder import RecordedRequest
 from compat.emulator.server import EmulatorServer
+from compat.manifest import load_manifest
+from compat.oracle import default_rule_book
 from compat.outcome import Fail
 from compat.probes.base import Verdict, cli_failure, http_error
 from compat.proxy.env_names import LITELLM_MASTER_KEY
@@ -535,7 +538,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     root = tmp_path_factory.mktemp("secrets")
     leaks = Leaks()
     children = Children()
-    with EmulatorServer() as emulator, contextlib.closing(children):
+    # The "live" providers here are an emulator: it accepts what the client under test sends.
+    rules = default_rule_book(load_manifest(ROOT / "manifest.yaml"))
+    context = EmulatorContext(rules=rules) if rules is not None else EmulatorContext()
+    with EmulatorServer(context) as emulator, contextlib.closing(children):
         fakes = fake_secrets(emulator, root)
         for name in (*SECRET_NAMES, "DOCS_REPO_TOKEN", "GITHUB_TOKEN"):
             if name in fakes:

@@ -63,7 +63,9 @@ def environment_secrets(environ: Mapping[str, str] | None = None) -> set[str]:
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """`text` without `secrets`, the environment's secret values, key shapes or URL credentials."""
-    known = {s for s in secrets if s} | environment_secrets()
+    # A "secret" made only of the mask's own characters would grow every mask it meets on
+    # each pass; real secrets never look like that.
+    known = {s for s in secrets if s and s.strip(REDACTED[0])} | environment_secrets()
     # Longest first, so a secret containing another one is removed whole.
     for secret in sorted(known, key=len, reverse=True):
         text = text.replace(secret, REDACTED)

@@ -241,9 +241,9 @@ class Selection:
         return {(c.feature_id, c.provider, c.tier) for c in cells}
 
 
-# Eight cells across two wires and two media paths, quickly.
+# Eight claude cells across two wires, text and a PDF, quickly.
 SAMPLE = Selection(
-    features=("basic_messaging_non_streaming", "pdf_input"),
+    features=("basic_messaging_streaming", "pdf_input"),
     providers=("anthropic", "bedrock_converse"),
     tiers=("haiku-4-5", "sonnet-4-6"),
 )

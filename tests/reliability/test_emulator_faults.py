@@ -70,7 +70,8 @@ def test_a_stalled_upstream_passes_within_the_timeout_and_is_killed_beyond_it(
         # Over well before the module's proxy stops, so its teardown waits on nothing.
         FaultSpec(provider="azure", kind="slow_first_byte", delay_s=30),
     )
-    cells = [Cell("basic_messaging_non_streaming", p, HAIKU) for p in ("anthropic", "azure")]
+    # A claude cell: the timeout under test kills claude's process group.
+    cells = [Cell("basic_messaging_streaming", p, HAIKU) for p in ("anthropic", "azure")]
     started = time.monotonic()
     with watch_processes(os.getpid()) as watch:
         recorded = run_cells(
