@@ -36,18 +36,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from compat.claude_install import find_claude
-from compat.driver import ProxyEndpoint
 from compat.emulator.recorder import Recorder
-from compat.journal import Journal
 from compat.manifest import Manifest, load_manifest
+from compat.oracle import client_rules
 from compat.outcome import TierResult
-from compat.probes.base import Cell
 from compat.proxy.lifecycle import ProxySession, ProxySettings
-from compat.runner import Runner, RunnerSettings, recorded_to_evidence
-from compat.selection import select_cells
+from compat.run.cells import Cell, select_cells
+from compat.run.journal import Journal
+from compat.run.scheduler import Scheduler, SchedulerSettings
 
 REPO = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -138,7 +135,7 @@ class Finished:
 class MatrixPass:
     """One pass over the matrix: its own runner and journal, and what was launched in it."""
 
-    runner: Runner
+    runner: Scheduler
     journal: Journal
     launched: list[Cell] = field(default_factory=list)
     returned: Counter[tuple[str, str, str]] = field(default_factory=Counter)
@@ -176,27 +173,18 @@ class Load:
 
     def _pass(self, number: int) -> MatrixPass:
         if number not in self.passes:
-            assert self.session.emulator is not None
-            recorder = self.session.emulator.ctx.recorder
             journal = Journal(self.journal_dir / f"pass-{number:03d}.jsonl")
             journal.open(fresh=True)
-            runner = Runner(
+            # The session as `compat run` wires it: a scan of the recorder per cell.
+            runner = Scheduler(
                 self.manifest,
-                ProxyEndpoint(
-                    base_url=self.session.base_url, api_key=SecretStr(self.session.master_key)
-                ),
-                RunnerSettings(
+                self.session,
+                SchedulerSettings(
                     concurrency=self.args.concurrency,
                     claude_binary=self.binary,
                     timeout_s=self.args.timeout,
                 ),
                 journal=journal,
-                # The same evidence lookup `compat run` wires up: a scan of the recorder per cell.
-                upstream_lookup=lambda key, since: [
-                    recorded_to_evidence(r) for r in recorder.query(contains=key, since=since)
-                ],
-                upstream_seq=lambda: recorder.last_seq,
-                proxy_exit_status=self.session.exit_status,
             )
             self.passes[number] = MatrixPass(runner=runner, journal=journal)
         return self.passes[number]
@@ -360,7 +348,10 @@ def main() -> int:
     )
     with (
         tempfile.TemporaryDirectory(prefix="compat-load-") as tmp,
-        ProxySession(ProxySettings(config=REPO / "proxy_config.yaml", timeout=300)) as session,
+        ProxySession(
+            ProxySettings(config=REPO / "proxy_config.yaml", timeout=300),
+            emulator_rules=client_rules(manifest),
+        ) as session,
     ):
         assert session.emulator is not None
         recorder = session.emulator.ctx.recorder

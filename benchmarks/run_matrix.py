@@ -1,6 +1,6 @@
 """Time the matrix three ways on one booted proxy (emulated upstreams, local LiteLLM).
 
-(a) compat's runner, wired as `compat run` wires it (compat.job._runner: evidence lookups in
+(a) compat's scheduler, wired as `compat run` wires it (compat.run.job: evidence lookups in
     the emulator's recorder, proxy-death checks, an fsync'd journal), at --concurrency;
 (b) the same runner one cell at a time;
 (c) a replay of (a)'s own work by a plain asyncio semaphore pool at the same concurrency:
@@ -83,14 +83,15 @@ from compat.driver import ProxyEndpoint, claude_version
 from compat.emulator.prompt_cache import PromptCache
 from compat.emulator.server import EmulatorServer
 from compat.errors import CompatError
-from compat.job import JobRequest, _runner
-from compat.journal import Journal
 from compat.manifest import Manifest, load_manifest
+from compat.oracle import client_rules
 from compat.outcome import Fail, TierResult
-from compat.probes.base import Cell, Probe, ProbeContext, Verdict
+from compat.probes.base import Probe, ProbeContext, Verdict
 from compat.proxy.lifecycle import ProxySession, ProxySettings
-from compat.runner import RunnerSettings, default_concurrency
-from compat.selection import select_cells
+from compat.run.cells import Cell, select_cells
+from compat.run.job import JobRequest, _scheduler
+from compat.run.journal import Journal
+from compat.run.scheduler import SchedulerSettings, default_concurrency
 
 REPO = Path(__file__).resolve().parent.parent
 REPLAY_GUARD_S = 900.0
@@ -457,14 +458,14 @@ class Bench:
                 manifest=self.manifest,
                 cells=cells,
                 out_dir=Path(tmp),
-                runner=RunnerSettings(concurrency=concurrency),
+                scheduler=SchedulerSettings(concurrency=concurrency),
                 proxy=self.session.settings,
             )
             journal = Journal(Path(tmp) / "journal.jsonl")
             journal.open(fresh=True)
             try:
-                runner = _runner(
-                    request, self.endpoint, self.session, journal, self.binary, None, live=False
+                runner = _scheduler(
+                    request, self.session, journal, self.binary, lambda _r, _c: None
                 )
                 runner.probes = {k: CapturingProbe(p, capture) for k, p in runner.probes.items()}
                 with capturing_calls():
@@ -735,7 +736,7 @@ def main() -> None:
         f"load average at start {load_start}",
         flush=True,
     )
-    with ProxySession(settings) as session:
+    with ProxySession(settings, emulator_rules=client_rules(manifest, binary)) as session:
         endpoint = ProxyEndpoint(base_url=session.base_url, api_key=SecretStr(session.master_key))
         bench = Bench(manifest, session, endpoint, binary, cells)
         passes = run_passes(bench, args)

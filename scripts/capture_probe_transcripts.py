@@ -21,9 +21,11 @@ from compat.claude_install import find_claude
 from compat.driver import ProxyEndpoint
 from compat.emulator.recorder import Recorder
 from compat.manifest import load_manifest
+from compat.oracle import client_rules
 from compat.probes import load_probes
-from compat.probes.base import Cell, CliProbe, ProbeContext
+from compat.probes.base import CliProbe, ProbeContext
 from compat.proxy.lifecycle import ProxySession, ProxySettings
+from compat.run.cells import Cell
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "probe_transcripts"
 # Strings longer than this (system prompts, tool descriptions, the long-context filler) keep
@@ -105,7 +107,8 @@ def main() -> None:
     parser.add_argument("--tier", default="sonnet-4-6")
     parser.add_argument("features", nargs="*", help="only these features (default: all)")
     args = parser.parse_args()
-    with ProxySession(ProxySettings()) as session:
+    rules = client_rules(load_manifest("manifest.yaml"))
+    with ProxySession(ProxySettings(), emulator_rules=rules) as session:
         assert session.emulator is not None
         endpoint = ProxyEndpoint(base_url=session.base_url, api_key=SecretStr(session.master_key))
         asyncio.run(capture(endpoint, session.emulator.ctx.recorder, args.tier, args.features))

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped manifest and samples; children that never outlive a test."""
+"""Shared fixtures: the shipped manifest and samples; children that never outlive a test;
+`compat` run as a user runs it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from support.cli import CompatCli, run_compat
 from support.processes import Children
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,12 @@ def manifest_path() -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def compat_cli() -> CompatCli:
+    """Runs `compat ARGS` in a child process to completion (`support.cli.run_compat`)."""
+    return run_compat
 
 
 def pytest_configure(config: pytest.Config) -> None:

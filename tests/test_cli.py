@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from compat.cli import COMMAND_MODULES, main
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "compat.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from support.cli import CompatCli
 
 
 @pytest.mark.parametrize(
@@ -31,22 +18,15 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (("run", "--provider", "bedrock"), "--provider: unknown value 'bedrock'"),
     ],
 )
-def test_misuse_is_one_clear_message_and_exit_2(args, fragment, repo_root):
-    proc = subprocess.run(
-        [sys.executable, "-m", "compat.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=repo_root,
-    )
+def test_misuse_is_one_clear_message_and_exit_2(args, fragment, repo_root, compat_cli):
+    proc = compat_cli(*args, cwd=repo_root)
     assert proc.returncode == 2, proc.stderr
     assert fragment in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
-def test_help_lists_every_command_and_nothing_else():
-    proc = run("--help")
+def test_help_lists_every_command_and_nothing_else(compat_cli):
+    proc = compat_cli("--help")
     assert proc.returncode == 0
     expected = {
         "build", "proxy-config", "boot-proxy", "doctor", "emulate", "diff", "run", "render",
@@ -69,13 +49,7 @@ def test_version(capsys):
 
 
 @pytest.mark.parametrize("command", ["run", "boot-proxy", "emulate"])
-def test_long_running_commands_say_how_they_stop(command: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "compat.cli", command, "--help"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        check=False,
-    )
+def test_long_running_commands_say_how_they_stop(command: str, compat_cli: CompatCli) -> None:
+    done = compat_cli(command, "--help", env={"COLUMNS": "200"}, timeout=None)
     assert done.returncode == 0, done.stderr
     assert "Ctrl-C" in done.stdout and "SIGTERM (exit 143)" in done.stdout

@@ -7,12 +7,13 @@ pays ~1 s of interpreter start-up). tests/test_cli.py covers unknown commands an
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from support.cli import CompatCli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_MATRIX = str(ROOT / "tests" / "fixtures" / "sample-matrix.json")
@@ -86,20 +87,9 @@ def _fill(text: str, paths: dict[str, str]) -> str:
     return text
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "compat.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def outcomes(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, compat_cli: CompatCli
 ) -> Iterator[tuple[dict[str, str], dict[str, subprocess.CompletedProcess[str]]]]:
     """Every case's finished process, keyed by case name, and the paths filled in."""
     tmp = tmp_path_factory.mktemp("misuse")
@@ -113,7 +103,9 @@ def outcomes(
     Path(paths[DEEP_JSON]).write_text("[" * 100_000 + "]" * 100_000)
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = {
-            name: pool.submit(_run, [_fill(arg, paths) for arg in args])
+            name: pool.submit(
+                compat_cli, *(_fill(arg, paths) for arg in args), cwd=ROOT, timeout=120
+            )
             for name, (args, _) in CASES.items()
         }
         yield paths, {name: future.result() for name, future in futures.items()}

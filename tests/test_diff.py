@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -125,20 +123,10 @@ def write(tmp_path: Path, name: str, matrix: Matrix) -> Path:
     return path
 
 
-def compat_diff(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "compat.cli", "diff", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_cli_exits_3_on_a_regression(old, tmp_path):
+def test_cli_exits_3_on_a_regression(old, tmp_path, compat_cli):
     feature, provider = first_cell_with(old, "pass")
     new = changed(old, set_cell(feature, provider, {"status": "fail", "error": "[opus-4-7] 500"}))
-    proc = compat_diff(SAMPLE, write(tmp_path, "new.json", new))
+    proc = compat_cli("diff", SAMPLE, write(tmp_path, "new.json", new))
     assert proc.returncode == 3, proc.stderr
     assert "regression" in proc.stdout
     # Brackets in errors are text, not markup.
@@ -146,25 +134,25 @@ def test_cli_exits_3_on_a_regression(old, tmp_path):
     assert "1 regression, 0 fixes, 0 other changes: the new matrix regresses" in proc.stderr
 
 
-def test_cli_markdown_and_exit_0_for_fixes(old, tmp_path):
+def test_cli_markdown_and_exit_0_for_fixes(old, tmp_path, compat_cli):
     feature, provider = first_cell_with(old, "fail")
     new = changed(old, set_cell(feature, provider, {"status": "pass"}))
-    proc = compat_diff(SAMPLE, write(tmp_path, "new.json", new), "--format", "md")
+    proc = compat_cli("diff", SAMPLE, write(tmp_path, "new.json", new), "--format", "md")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("### Compatibility matrix changes\n")
     assert f"| fix | {feature} | {provider} | fail → pass |  |" in proc.stdout
 
 
-def test_cli_no_changes(tmp_path):
-    proc = compat_diff(SAMPLE, SAMPLE)
+def test_cli_no_changes(tmp_path, compat_cli):
+    proc = compat_cli("diff", SAMPLE, SAMPLE)
     assert proc.returncode == 0
     assert proc.stdout.strip().endswith("no changes")
 
 
-def test_cli_bad_input_is_exit_2(tmp_path):
+def test_cli_bad_input_is_exit_2(tmp_path, compat_cli):
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({"schema_version": "1"}))
-    proc = compat_diff(SAMPLE, broken)
+    proc = compat_cli("diff", SAMPLE, broken)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ")
     assert str(broken) in proc.stderr

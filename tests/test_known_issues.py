@@ -10,7 +10,13 @@ from compat.errors import InputError
 from compat.known_issues import load_known_issues, ready_to_remove
 from compat.manifest import Manifest, load_manifest
 from compat.outcome import Fail, Pass
-from render_samples import issue, sample_known_issues, sample_matrix, with_cell, write_known_issues
+from support.render_samples import (
+    issue,
+    sample_known_issues,
+    sample_matrix,
+    with_cell,
+    write_known_issues,
+)
 
 CONVERSE_CELL = {"feature": "thinking_with_tool_use", "provider": "bedrock_converse"}
 

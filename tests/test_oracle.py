@@ -15,7 +15,6 @@ from starlette.testclient import TestClient
 from compat import oracle
 from compat.cli import main
 from compat.emulator.app import create_app
-from compat.emulator.recorder import RecordedRequest
 from compat.errors import InputError
 from compat.manifest import Manifest, load_manifest
 from compat.oracle import (
@@ -30,6 +29,7 @@ from compat.oracle import (
     plan_runs,
     summarize,
 )
+from compat.upstream_log import RecordedRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_PATH = ROOT / "manifest.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from compat.publish import (
     github_repo_of,
     publish_matrix,
 )
-from local_http import LocalServer, closed_port_url
+from support.local_http import LocalServer, closed_port_url
 
 SAMPLE = Path(__file__).parent / "fixtures" / "sample-matrix.json"
 LIVE_DIR = Path(__file__).parent / "fixtures" / "live-matrices"
@@ -107,6 +108,11 @@ def no_ambient_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DOCS_REPO_TOKEN", raising=False)
 
 
+def to_stderr(line: str) -> None:
+    """A publish's progress line, written where a command would write it."""
+    print(line, file=sys.stderr)
+
+
 def with_cell(data: bytes, outcome: dict[str, str], generated_at: str | None = None) -> bytes:
     """`data` with the first passing cell replaced by `outcome`."""
     doc = json.loads(data)
@@ -120,7 +126,7 @@ def with_cell(data: bytes, outcome: dict[str, str], generated_at: str | None = N
 
 def test_first_publish_commits_exactly_the_matrix(remote, live_bytes, capfd):
     before = remote.head()
-    outcome = publish_matrix(live_bytes, repo_url=remote.url)
+    outcome = publish_matrix(live_bytes, repo_url=remote.url, note=to_stderr)
     assert outcome.changed and outcome.pushed and not outcome.retried
     assert remote.head() == outcome.commit != before
     assert remote.files_changed() == [DEFAULT_TARGET]
@@ -137,7 +143,7 @@ def test_a_second_identical_publish_pushes_nothing(remote, live_bytes, tmp_path,
     publish_matrix(matrix_file, repo_url=remote.url)
     head = remote.head()
     capfd.readouterr()
-    outcome = publish_matrix(matrix_file, repo_url=remote.url)
+    outcome = publish_matrix(matrix_file, repo_url=remote.url, note=to_stderr)
     assert (outcome.changed, outcome.pushed, outcome.commit) == (False, False, None)
     assert remote.head() == head
     assert UNCHANGED_MESSAGE in capfd.readouterr().err
@@ -172,7 +178,7 @@ def test_a_remote_that_moved_is_rebased_and_pushed_once_more(remote, live_bytes,
         if len(pushes) == 1:
             remote.move()
 
-    outcome = publish_matrix(live_bytes, repo_url=remote.url, before_push=move_once)
+    outcome = publish_matrix(live_bytes, repo_url=remote.url, before_push=move_once, note=to_stderr)
     assert outcome.retried and outcome.pushed
     assert len(pushes) == 2
     assert remote.count() == 3
@@ -205,7 +211,9 @@ def test_a_move_carrying_the_same_bytes_leaves_nothing_to_push(remote, live_byte
         if remote.moves == 0:
             remote.move(DEFAULT_TARGET, live_bytes)
 
-    outcome = publish_matrix(live_bytes, repo_url=remote.url, before_push=publish_same)
+    outcome = publish_matrix(
+        live_bytes, repo_url=remote.url, before_push=publish_same, note=to_stderr
+    )
     assert (outcome.changed, outcome.pushed, outcome.retried) == (False, False, True)
     assert remote.commit_format("%an") == "Docs Maintainer"
     assert UNCHANGED_MESSAGE in capfd.readouterr().err
@@ -331,6 +339,7 @@ def test_open_pr_pushes_a_branch_and_opens_the_pr(remote, live_bytes, github_api
         open_pr=True,
         pr_repo="docs-org/docs",
         github_api=github_api.url,
+        note=to_stderr,
     )
     branch = "compat-matrix/1.106.2-2.1.329-2026-01-01"
     assert outcome.branch == branch
@@ -368,7 +377,9 @@ def test_open_pr_api_errors_are_clear(remote, live_bytes, github_api):
 
 
 def test_open_pr_without_token_leaves_the_branch_for_a_person(remote, live_bytes, capfd):
-    outcome = publish_matrix(live_bytes, repo_url=remote.url, open_pr=True, token="")
+    outcome = publish_matrix(
+        live_bytes, repo_url=remote.url, open_pr=True, token="", note=to_stderr
+    )
     assert outcome.pushed and outcome.pull_request_url is None
     assert "open a pull request from compat-matrix/" in capfd.readouterr().err
 
@@ -391,10 +402,10 @@ def test_token_never_appears_in_output_logs_or_errors(
 ):
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("DOCS_REPO_TOKEN", FAKE_TOKEN)
-    publish_matrix(live_bytes, repo_url=remote.url)
+    publish_matrix(live_bytes, repo_url=remote.url, note=to_stderr)
     unreachable = closed_port_url().replace("http://", "https://") + "/docs-org/docs.git"
     with pytest.raises(CompatError) as caught:
-        publish_matrix(live_bytes, repo_url=unreachable)
+        publish_matrix(live_bytes, repo_url=unreachable, note=to_stderr)
     error = str(caught.value)
     captured = capfd.readouterr()
     everything = "\n".join([captured.out, captured.err, caplog.text, error, repr(caught.value)])
@@ -415,7 +426,9 @@ def test_publish_over_https_puts_the_token_in_the_url_only(
     )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     caplog.set_level(logging.DEBUG)
-    outcome = publish_matrix(live_bytes, repo_url="https://docs.test/o/docs.git", token=FAKE_TOKEN)
+    outcome = publish_matrix(
+        live_bytes, repo_url="https://docs.test/o/docs.git", token=FAKE_TOKEN, note=to_stderr
+    )
     assert outcome.pushed and remote.head() == outcome.commit
     captured = capfd.readouterr()
     everything = "\n".join([captured.out, captured.err, caplog.text, outcome.model_dump_json()])

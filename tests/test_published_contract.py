@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import sys
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -23,18 +21,6 @@ LIVE_DIR = FIXTURES / "live-matrices"
 # Oldest first: the file names start with the LiteLLM version and end with the date.
 LIVE = sorted(LIVE_DIR.glob("*.json"), key=lambda p: p.stem.rsplit("_", 1)[-1])
 OURS = FIXTURES / "sample-matrix.json"
-COMPAT = [sys.executable, "-m", "compat.cli"]
-
-
-def compat(*args: str | Path, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*COMPAT, *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def assert_published_cell(cell: Any, where: str) -> None:
@@ -93,9 +79,9 @@ def test_a_published_matrix_reads_as_live_and_rewrites_to_the_same_bytes(path):
 
 
 @pytest.mark.parametrize("path", LIVE, ids=lambda p: p.stem)
-def test_compat_diff_from_a_published_matrix_to_ours(path):
+def test_compat_diff_from_a_published_matrix_to_ours(path, compat_cli):
     expected = diff_matrices(load_matrix(path), load_matrix(OURS))
-    proc = compat("diff", path, OURS)
+    proc = compat_cli("diff", path, OURS, cwd=REPO_ROOT)
     assert proc.returncode == (3 if expected.has_regressions else 0), proc.stderr
     assert "Traceback" not in proc.stderr and "error:" not in proc.stderr
     assert f"{expected.old_versions} → {expected.new_versions}" in " ".join(proc.stdout.split())
@@ -106,9 +92,9 @@ def test_compat_diff_from_a_published_matrix_to_ours(path):
 
 
 @pytest.mark.parametrize("old, new", list(pairwise(LIVE)), ids=lambda p: p.stem)
-def test_compat_diff_between_published_matrices(old, new):
+def test_compat_diff_between_published_matrices(old, new, compat_cli):
     expected = diff_matrices(load_matrix(old), load_matrix(new))
-    proc = compat("diff", old, new, "--format", "md")
+    proc = compat_cli("diff", old, new, "--format", "md", cwd=REPO_ROOT)
     assert proc.returncode == (3 if expected.has_regressions else 0), proc.stderr
     assert "Traceback" not in proc.stderr and "error:" not in proc.stderr
     assert proc.stdout.startswith("### Compatibility matrix changes\n")
@@ -138,9 +124,9 @@ def page_table(page: str) -> tuple[list[str], list[str], list[str]]:
 
 
 @pytest.mark.parametrize("path", LIVE, ids=lambda p: p.stem)
-def test_compat_render_html_of_a_published_matrix(path, tmp_path):
+def test_compat_render_html_of_a_published_matrix(path, tmp_path, compat_cli):
     doc = json.loads(path.read_text(encoding="utf-8"))
-    proc = compat("render", path, "-o", tmp_path)
+    proc = compat_cli("render", path, "-o", tmp_path, cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     columns, rows, statuses = page_table(page)
@@ -155,10 +141,10 @@ def test_compat_render_html_of_a_published_matrix(path, tmp_path):
 
 
 @pytest.mark.parametrize("path", LIVE, ids=lambda p: p.stem)
-def test_compat_render_md_of_a_published_matrix(path, tmp_path):
+def test_compat_render_md_of_a_published_matrix(path, tmp_path, compat_cli):
     doc = json.loads(path.read_text(encoding="utf-8"))
     # No manifest in this directory: the columns are headed by their ids.
-    proc = compat("render", path, "--format", "md", "-o", tmp_path, cwd=tmp_path)
+    proc = compat_cli("render", path, "--format", "md", "-o", tmp_path, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert f"| Feature | {' | '.join(doc['providers'])} |" in summary.splitlines()
@@ -169,9 +155,9 @@ def test_compat_render_md_of_a_published_matrix(path, tmp_path):
     assert (f"### Failures ({failures})" in summary) == bool(failures)
 
 
-def test_what_compat_build_writes_is_published_shaped(tmp_path):
+def test_what_compat_build_writes_is_published_shaped(tmp_path, compat_cli):
     out = tmp_path / "compatibility-matrix.json"
-    proc = compat(
+    proc = compat_cli(
         "build",
         "-r",
         FIXTURES / "sample-results.json",
@@ -179,6 +165,7 @@ def test_what_compat_build_writes_is_published_shaped(tmp_path):
         out,
         "--generated-at",
         "2026-01-01T00:00:00Z",
+        cwd=REPO_ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import random
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +21,7 @@ from compat.resolve import (
     resolve_claude_code,
     resolve_litellm,
 )
-from local_http import Answer, LocalServer, closed_port_url
+from support.local_http import Answer, LocalServer, closed_port_url
 
 REGISTRY_FIXTURES = Path(__file__).parent / "fixtures" / "registry"
 PACKUMENT_PATH = "/@anthropic-ai%2fclaude-code"
@@ -68,17 +65,6 @@ def serve_release_pages(server: LocalServer) -> None:
 
 def release(tag: str, **fields: Any) -> dict[str, Any]:
     return {"tag_name": tag, "draft": False, "prerelease": False, **fields}
-
-
-def compat_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "compat.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
 
 
 # --- Claude Code ------------------------------------------------------------------------------
@@ -207,7 +193,7 @@ def test_offline_registry():
     assert str(caught.value).endswith("are you offline?")
 
 
-def test_cli_prints_the_bare_version_and_explains_on_stderr(server, packument):
+def test_cli_prints_the_bare_version_and_explains_on_stderr(server, packument, compat_cli):
     serve_packument(server, packument)
     proc = compat_cli("resolve", "claude-code", "--min-age", "0", "--registry", server.url)
     assert proc.returncode == 0, proc.stderr
@@ -216,7 +202,7 @@ def test_cli_prints_the_bare_version_and_explains_on_stderr(server, packument):
     assert proc.stderr.count("\n") == 1
 
 
-def test_cli_errors_are_one_message(server, packument):
+def test_cli_errors_are_one_message(server, packument, compat_cli):
     serve_packument(server, packument)
     bad_age = compat_cli("resolve", "claude-code", "--min-age", "3 days", "--registry", server.url)
     too_old = compat_cli("resolve", "claude-code", "--min-age", "9999d", "--registry", server.url)
@@ -362,7 +348,7 @@ def test_offline_github():
         resolve_litellm(api_url=url)
 
 
-def test_cli_litellm_keeps_the_token_out_of_output(server):
+def test_cli_litellm_keeps_the_token_out_of_output(server, compat_cli):
     serve_release_pages(server)
     proc = compat_cli(
         "resolve", "litellm", "--api-url", server.url, env={"GITHUB_TOKEN": FAKE_GITHUB_TOKEN}
@@ -373,7 +359,7 @@ def test_cli_litellm_keeps_the_token_out_of_output(server):
     assert server.seen[0].headers["authorization"] == f"Bearer {FAKE_GITHUB_TOKEN}"
 
 
-def test_cli_litellm_latest_channel(server):
+def test_cli_litellm_latest_channel(server, compat_cli):
     serve_release_pages(server)
     proc = compat_cli("resolve", "litellm", "--channel", "latest", "--api-url", server.url)
     assert (proc.returncode, proc.stdout) == (0, "v1.106.4\n")

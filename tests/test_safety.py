@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from compat.claude_install import find_claude
 from compat.driver import ClaudeInvocation, ClaudeRun, ProxyEndpoint, SystemEvent
-from compat.probes.base import Cell, ProbeContext
+from compat.probes.base import ProbeContext
 from compat.probes.prompts import (
     ask,
     bash_command,
@@ -27,7 +27,9 @@ from compat.probes.prompts import (
     bash_prompt,
     only_command_args,
 )
-from compat.proxy.lifecycle import ProxySession, ProxySettings
+from compat.proxy.lifecycle import ProxySession
+from compat.run.cells import Cell
+from support.sessions import emulated_session
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def proxy() -> Iterator[ProxySession]:
-    with ProxySession(ProxySettings(config=ROOT / "proxy_config.yaml", timeout=180)) as session:
+    with emulated_session() as session:
         yield session
 
 

@@ -13,7 +13,6 @@ import secrets
 import signal
 import string
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,19 +28,19 @@ from hypothesis import strategies as st
 from compat.driver import ClaudeRun, parse_transcript
 from compat.emulator.context import EmulatorContext
 from compat.emulator.faults import FaultSpec
-from compat.emulator.recorder import RecordedRequest
 from compat.emulator.server import EmulatorServer
-from compat.manifest import load_manifest
-from compat.oracle import default_rule_book
 from compat.outcome import Fail
 from compat.probes.base import Verdict, cli_failure, http_error
 from compat.proxy.env_names import LITELLM_MASTER_KEY
 from compat.proxy.environment import SECRET_NAMES
 from compat.proxy.venv import DEFAULT_LITELLM_VERSION
 from compat.redact import REDACTED, redact
-from compat.runner import recorded_to_evidence
-from local_http import closed_port_url
+from compat.run.evidence import upstream_request
+from compat.upstream_log import RecordedRequest
+from support.cli import compat_command
+from support.local_http import closed_port_url
 from support.processes import Children, kill_group
+from support.sessions import installed_client_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPTS = ROOT / "tests" / "fixtures" / "transcripts"
@@ -221,7 +220,7 @@ def test_upstream_evidence_is_redacted_before_it_is_clipped(monkeypatch):
         error_kind="UnrecognizedClientException",
         error_message=f"The security token {token} is invalid; key AKIAIOSFODNN7EXAMPLE",
     )
-    evidence = recorded_to_evidence(record)
+    evidence = upstream_request(record)
     text = evidence.model_dump_json()
     assert token not in text and token[:20] not in text
     assert "AKIAIOSFODNN7EXAMPLE" not in text
@@ -374,7 +373,7 @@ class Harness:
         stdout, stderr = self.root / f"{self.started}.out", self.root / f"{self.started}.err"
         with stdout.open("w") as out, stderr.open("w") as err:
             process = self.children.spawn(
-                [sys.executable, "-m", "compat.cli", *args],
+                compat_command(*args),
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
@@ -539,8 +538,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     leaks = Leaks()
     children = Children()
     # The "live" providers here are an emulator: it accepts what the client under test sends.
-    rules = default_rule_book(load_manifest(ROOT / "manifest.yaml"))
-    context = EmulatorContext(rules=rules) if rules is not None else EmulatorContext()
+    context = EmulatorContext(rules=installed_client_rules())
     with EmulatorServer(context) as emulator, contextlib.closing(children):
         fakes = fake_secrets(emulator, root)
         for name in (*SECRET_NAMES, "DOCS_REPO_TOKEN", "GITHUB_TOKEN"):

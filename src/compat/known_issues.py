@@ -14,7 +14,6 @@ from compat.matrix import Matrix
 from compat.outcome import Pass
 
 SCHEMA_VERSION = "1"
-DEFAULT_KNOWN_ISSUES = Path("known_issues.yaml")
 
 IssueStatus = Literal["open", "fixed", "wont_fix"]
 

@@ -59,7 +59,7 @@ class Feature(_Strict):
     description: str = Field(min_length=1)
 
 
-class NotApplicable(_Strict):
+class NotApplicableDeclaration(_Strict):
     """A declared not-applicable cell; omitting provider or tier widens it to all of them."""
 
     feature: str
@@ -73,7 +73,7 @@ class Manifest(_Strict):
     providers: list[Provider] = Field(min_length=1)
     tiers: list[Tier] = Field(min_length=1)
     features: list[Feature] = Field(min_length=1)
-    not_applicable: list[NotApplicable] = Field(default_factory=list)
+    not_applicable: list[NotApplicableDeclaration] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 

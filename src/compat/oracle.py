@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from compat import claude_install
 from compat.driver import ClaudeInvocation, ClaudeRun, ProxyEndpoint, claude_version, run_claude
-from compat.emulator.rules import TIERS, RuleBook
+from compat.emulator.rules import DOCUMENTED, TIERS, RuleBook
 from compat.errors import InputError
 from compat.files import write_atomic
 from compat.manifest import Manifest
@@ -138,16 +138,29 @@ def rule_book(oracle: ClientOracle) -> RuleBook:
     return RuleBook.with_client(sent, f"Claude Code {oracle.claude_code_version}")
 
 
-def default_rule_book(
-    manifest: Manifest, progress: Callable[[str], None] | None = None
-) -> RuleBook | None:
-    """The rules for the Claude Code `compat run` would pick by default, or None if none is."""
-    try:
-        binary = claude_install.find_claude(None)
-    except InputError:
-        return None
-    version = asyncio.run(claude_version(binary))
-    return rule_book(load_or_capture(binary, version, manifest, progress=progress))
+def client_rules(
+    manifest: Manifest,
+    claude: Path | None = None,
+    *,
+    version: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RuleBook:
+    """The emulator's rules for a Claude Code: documented ∪ what it sends in its own modes.
+
+    `claude` defaults to the one `compat run` would pick; with none to be found, the rules
+    are the documented ones only. `version` is what `claude --version` prints, when known.
+    """
+    say = progress or (lambda _line: None)
+    if claude is None:
+        try:
+            claude = claude_install.find_claude(None)
+        except InputError:
+            say("no Claude Code found: the emulator enforces the documented rules only")
+            return DOCUMENTED
+    version = version or asyncio.run(claude_version(claude))
+    rules = rule_book(load_or_capture(claude, version, manifest, progress=progress))
+    say(f"emulator rules: documented, plus what {rules.client_label} sends")
+    return rules
 
 
 # ---------------------------------------------------------------- union of requests

@@ -50,6 +50,12 @@ def parse_outcome(data: Any) -> Pass | Fail | NotApplicable | NotTested:
     return OUTCOME_ADAPTER.validate_python(data)
 
 
+FailureCause = Literal["proxy_died", "timeout", "refused", "crashed", "judged"]
+"""Why a cell failed: the proxy exited; claude ran out of time; an API error answered the
+request (the upstream's or the proxy's own); claude or the probe crashed without an answer;
+or an answer came and the probe judged it (or the upstream's record) short of the feature."""
+
+
 class UpstreamRequest(BaseModel):
     """What the upstream saw for one request (secrets already stripped by the recorder)."""
 
@@ -73,6 +79,8 @@ class Evidence(BaseModel):
     transcript_excerpt: str | None = None
     exit_code: int | None = None
     attempts: int | None = None
+    cause: FailureCause | None = None
+    """Why a failed cell failed (None on other outcomes, and in files older than the field)."""
     warnings: list[str] = Field(default_factory=list)
     """Passes that needed help, e.g. upstream refused a request and Claude Code retried."""
 

@@ -13,7 +13,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from compat.console import err
 from compat.diff import MatrixDiff, diff_matrices, summary
 from compat.errors import CompatError, InputError
 from compat.files import validation_problems
@@ -50,6 +49,8 @@ CLONE_CONFIG = {
 }
 
 Hook = Callable[[Path], None]
+Note = Callable[[str], None]
+"""Where a publish says what it is doing (each line with every secret removed)."""
 PushResult = Literal["pushed", "pushed_after_rebase", "unchanged_after_rebase"]
 
 
@@ -162,8 +163,9 @@ def git_error_text(exc: git.GitCommandError, secrets: Iterable[str | None]) -> s
 class _Publisher:
     """One publish: a temp clone, the staged target, a commit, a push (retried once)."""
 
-    def __init__(self, *, repo_url: str, token: str | None, workdir: Path) -> None:
+    def __init__(self, *, repo_url: str, token: str | None, workdir: Path, note: Note) -> None:
         self.repo_url = repo_url
+        self.note = note
         self.secrets = (token, quote(token, safe="") if token else None)
         self.remote = authenticated_url(repo_url, token)
         self.workdir = workdir
@@ -172,7 +174,7 @@ class _Publisher:
         return redact(text, self.secrets)
 
     def say(self, text: str) -> None:
-        err.print(self.redact(text), markup=False, highlight=False)
+        self.note(self.redact(text))
 
     @contextmanager
     def git_errors(self, action: str) -> Iterator[None]:
@@ -330,12 +332,14 @@ def publish_matrix(
     dry_run: bool = False,
     after_clone: Hook | None = None,
     before_push: Hook | None = None,
+    note: Note = lambda _line: None,
 ) -> PublishOutcome:
     """Commit the matrix as `target_path` of `repo_url` and push it (or open a PR branch).
 
     `token` defaults to $DOCS_REPO_TOKEN; it goes only into the https remote URL. `pr_repo`
     (`owner/name`) defaults to the repository of an https github.com URL. `after_clone` and
     `before_push` receive the clone's directory (e.g. for tests that move the remote).
+    `note` receives each progress line, secrets removed.
     """
     data, parsed = load_matrix_bytes(matrix)
     if parsed.upstream == "emulated" and not allow_emulated:
@@ -346,7 +350,9 @@ def publish_matrix(
     target = _safe_target(target_path)
     token = os.environ.get(TOKEN_ENV) if token is None else token
     with tempfile.TemporaryDirectory(prefix="compat-publish-") as tmp:
-        publisher = _Publisher(repo_url=repo_url, token=token, workdir=Path(tmp) / "docs")
+        publisher = _Publisher(
+            repo_url=repo_url, token=token, workdir=Path(tmp) / "docs", note=note
+        )
         publisher.say(f"cloning {repo_url} (branch {branch})")
         repo = publisher.clone(branch)
         if after_clone is not None:

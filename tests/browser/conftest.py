@@ -14,7 +14,7 @@ from compat.known_issues import KnownIssues
 from compat.matrix import Matrix
 from compat.outcome import ResultsFile
 from compat.render import write_page
-from render_samples import REPO_ROOT
+from support.render_samples import REPO_ROOT
 
 CHROMIUM = Path(os.environ.get("COMPAT_CHROMIUM", "/usr/bin/chromium"))
 # Keep the browser offline and quiet: no updater, sync or other background fetches.

@@ -9,7 +9,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from browser.harness import PHONE, LoadedPage, OpenPage
 from compat.outcome import Fail
-from render_samples import (
+from support.render_samples import (
     HOSTILE_ERROR,
     sample_known_issues,
     sample_matrix,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,8 @@ import pytest
 
 from compat.manifest import load_manifest
 from proxy.fakes import install_fake_litellm, write_fake_config
-from proxy.foreground import COMPAT, ForegroundProxy
+from proxy.foreground import ForegroundProxy
+from support.cli import CompatCli
 from support.proc import children_of, environment_of, pids_with_argument
 
 NO_CREDENTIALS = {
@@ -58,18 +57,6 @@ def foreground(
     for proxy in started:
         proxy.close()
     assert pids_with_argument(str(config_copy)) == []
-
-
-def _run(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*COMPAT, *args],
-        cwd=cwd,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_prints_url_env_and_every_alias_then_stops_on_ctrl_c(
@@ -134,10 +121,10 @@ def test_show_key_prints_the_key_the_proxy_runs_with(
 
 
 def test_a_proxy_that_fails_to_start_exits_1_quoting_its_log(
-    repo_root: Path, cache_env: dict[str, str], tmp_path: Path
+    repo_root: Path, cache_env: dict[str, str], tmp_path: Path, compat_cli: CompatCli
 ) -> None:
     config = write_fake_config(tmp_path, "exit")
-    done = _run("boot-proxy", "--config", str(config), cwd=repo_root, env=cache_env)
+    done = compat_cli("boot-proxy", "--config", str(config), cwd=repo_root, env=cache_env)
     assert done.returncode == 1
     assert "error: local litellm 0.0.1: the proxy exited with status 3" in done.stderr
     assert "  | fake-litellm: config rejected" in done.stderr
@@ -154,18 +141,22 @@ def test_a_proxy_that_fails_to_start_exits_1_quoting_its_log(
     ],
 )
 def test_bad_options_exit_2_with_one_message(
-    repo_root: Path, cache_env: dict[str, str], args: list[str], expected: str
+    repo_root: Path,
+    cache_env: dict[str, str],
+    args: list[str],
+    expected: str,
+    compat_cli: CompatCli,
 ) -> None:
-    done = _run("boot-proxy", *args, cwd=repo_root, env=cache_env)
+    done = compat_cli("boot-proxy", *args, cwd=repo_root, env=cache_env)
     assert done.returncode == 2
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_live_mode_without_any_credentials_points_at_doctor(
-    repo_root: Path, cache_env: dict[str, str]
+    repo_root: Path, cache_env: dict[str, str], compat_cli: CompatCli
 ) -> None:
-    done = _run(
+    done = compat_cli(
         "boot-proxy", "--upstream", "live", cwd=repo_root, env={**cache_env, **NO_CREDENTIALS}
     )
     assert done.returncode == 2

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
-
-COMPAT = [sys.executable, "-m", "compat.cli"]
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*COMPAT, *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
-    )
-
-
-def test_build_reproduces_the_golden_matrix(repo_root, fixtures, tmp_path):
+def test_build_reproduces_the_golden_matrix(repo_root, fixtures, tmp_path, compat_cli):
     out = tmp_path / "matrix.json"
-    proc = run(
+    proc = compat_cli(
         "build",
         "--manifest",
         "manifest.yaml",
@@ -36,8 +26,8 @@ def test_build_reproduces_the_golden_matrix(repo_root, fixtures, tmp_path):
     assert "67 pass, 4 fail, 3 not_applicable, 1 not_tested" in proc.stderr
 
 
-def test_build_into_a_directory(repo_root, fixtures, tmp_path):
-    proc = run(
+def test_build_into_a_directory(repo_root, fixtures, tmp_path, compat_cli):
+    proc = compat_cli(
         "build", "-r", str(fixtures / "sample-results.json"), "-o", str(tmp_path), cwd=repo_root
     )
     assert proc.returncode == 0, proc.stderr
@@ -54,50 +44,54 @@ def assert_clean_user_error(proc: subprocess.CompletedProcess[str], *fragments: 
         assert fragment in proc.stderr
 
 
-def test_invalid_manifest_yaml(repo_root, fixtures, tmp_path):
+def test_invalid_manifest_yaml(repo_root, fixtures, tmp_path, compat_cli):
     bad = tmp_path / "manifest.yaml"
     bad.write_text("schema_version: '1'\nproviders: [oops\n")
-    proc = run("build", "-m", str(bad), "-r", str(fixtures / "sample-results.json"), cwd=tmp_path)
+    proc = compat_cli(
+        "build", "-m", str(bad), "-r", str(fixtures / "sample-results.json"), cwd=tmp_path
+    )
     assert_clean_user_error(proc, str(bad), "invalid YAML at line")
 
 
-def test_wrong_schema_version(repo_root, fixtures, tmp_path):
+def test_wrong_schema_version(repo_root, fixtures, tmp_path, compat_cli):
     bad = tmp_path / "manifest.yaml"
     bad.write_text(
         (repo_root / "manifest.yaml")
         .read_text()
         .replace('schema_version: "1"', 'schema_version: "3"')
     )
-    proc = run("build", "-m", str(bad), "-r", str(fixtures / "sample-results.json"), cwd=tmp_path)
+    proc = compat_cli(
+        "build", "-m", str(bad), "-r", str(fixtures / "sample-results.json"), cwd=tmp_path
+    )
     assert_clean_user_error(proc, "schema_version", "'3'")
 
 
-def test_results_not_json(repo_root, tmp_path):
+def test_results_not_json(repo_root, tmp_path, compat_cli):
     bad = tmp_path / "compat-results.json"
     bad.write_text("<html>nope</html>")
-    proc = run("build", "-r", str(bad), cwd=repo_root)
+    proc = compat_cli("build", "-r", str(bad), cwd=repo_root)
     assert_clean_user_error(proc, str(bad), "not valid JSON")
 
 
-def test_unknown_provider_in_results(repo_root, fixtures, tmp_path):
+def test_unknown_provider_in_results(repo_root, fixtures, tmp_path, compat_cli):
     doc = json.loads((fixtures / "sample-results.json").read_text())
     doc["results"][7]["provider"] = "openai"
     bad = tmp_path / "compat-results.json"
     bad.write_text(json.dumps(doc))
-    proc = run("build", "-r", str(bad), "-o", str(tmp_path / "m.json"), cwd=repo_root)
+    proc = compat_cli("build", "-r", str(bad), "-o", str(tmp_path / "m.json"), cwd=repo_root)
     assert_clean_user_error(proc, "results[7].provider: unknown provider 'openai'")
     assert not (tmp_path / "m.json").exists()
 
 
-def test_missing_results_file(repo_root, tmp_path):
-    proc = run("build", "-r", str(tmp_path / "absent.json"), cwd=repo_root)
+def test_missing_results_file(repo_root, tmp_path, compat_cli):
+    proc = compat_cli("build", "-r", str(tmp_path / "absent.json"), cwd=repo_root)
     assert_clean_user_error(proc, "absent.json: results file not found")
 
 
-def test_output_path_under_a_file_is_a_clear_error(repo_root, fixtures, tmp_path):
+def test_output_path_under_a_file_is_a_clear_error(repo_root, fixtures, tmp_path, compat_cli):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    proc = run(
+    proc = compat_cli(
         "build",
         "-r",
         str(fixtures / "sample-results.json"),
@@ -109,7 +103,7 @@ def test_output_path_under_a_file_is_a_clear_error(repo_root, fixtures, tmp_path
     assert "cannot write" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_help_lists_only_working_commands(repo_root):
-    proc = run("--help", cwd=repo_root)
+def test_help_lists_only_working_commands(repo_root, compat_cli):
+    proc = compat_cli("--help", cwd=repo_root)
     assert proc.returncode == 0
     assert "build" in proc.stdout

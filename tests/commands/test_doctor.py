@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-COMPAT = [sys.executable, "-m", "compat.cli"]
+from support.cli import run_compat
+
 CREDENTIAL_NAMES = (
     "ANTHROPIC_API_KEY",
     "AWS_ACCESS_KEY_ID",
@@ -25,13 +24,8 @@ CREDENTIAL_NAMES = (
 
 
 def doctor(cwd: Path, tmp_path: Path, **credentials: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_NAMES}
-    env["COLUMNS"] = "200"
-    env.update(credentials)
-    env["XDG_CACHE_HOME"] = str(tmp_path / "empty-cache")
-    return subprocess.run(
-        [*COMPAT, "doctor"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
-    )
+    env = {"COLUMNS": "200", **credentials, "XDG_CACHE_HOME": str(tmp_path / "empty-cache")}
+    return run_compat("doctor", cwd=cwd, env=env, without=CREDENTIAL_NAMES)
 
 
 def _row(output: str, label: str) -> list[str]:

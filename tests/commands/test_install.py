@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from proxy.fakes import install_fake_litellm
-
-COMPAT = [sys.executable, "-m", "compat.cli"]
+from support.cli import run_compat
 
 
 def install(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    return subprocess.run(
-        [*COMPAT, "install", "litellm", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    return run_compat("install", "litellm", *args, env=env, timeout=300)
 
 
 def test_prints_the_binary_of_a_cached_version(tmp_path: Path) -> None:

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bedrock_support import BedrockClient, RecordingModel, bedrock_client
 
 from compat.emulator import EmulatorServer
+from compat.emulator.model import Model
+from support.bedrock_client import BedrockClient, RecordingModel, bedrock_client
+from support.model_requests import SECRET
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +55,9 @@ def recording() -> RecordingModel:
 @pytest.fixture
 def stub_client(recording: RecordingModel) -> Iterator[BedrockClient]:
     yield from bedrock_client(recording)
+
+
+@pytest.fixture
+def model() -> Model:
+    """The shared model with a known thinking secret."""
+    return Model(secret=SECRET)

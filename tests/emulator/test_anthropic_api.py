@@ -9,7 +9,12 @@ from typing import Any
 import anthropic
 import httpx
 import pytest
-from wire_support import (
+
+from compat.emulator import EmulatorServer
+from compat.emulator.capabilities import tier_of
+from compat.emulator.context import EmulatorContext
+from compat.emulator.rules import RuleBook
+from support.wire_bodies import (
     API_HEADERS,
     HAIKU,
     NONCE,
@@ -21,11 +26,6 @@ from wire_support import (
     streamed_text,
     without,
 )
-
-from compat.emulator import EmulatorServer
-from compat.emulator.capabilities import tier_of
-from compat.emulator.context import EmulatorContext
-from compat.emulator.rules import RuleBook
 
 CLAUDE_REQUESTS = Path(__file__).resolve().parent.parent / "fixtures" / "claude_requests"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import anthropic
 import httpx
 import pytest
-from wire_support import HAIKU, NONCE, PROMPT, assert_anthropic_error, message_body
 
 from compat.emulator import EmulatorServer
+from support.wire_bodies import HAIKU, NONCE, PROMPT, assert_anthropic_error, message_body
 
 VERSION = {"anthropic-version": "2023-06-01"}
 

@@ -8,7 +8,13 @@ import json
 from typing import Any
 
 import pytest
-from bedrock_support import (
+from botocore.eventstream import ChecksumMismatch
+
+from compat.emulator import EmulatorServer
+from compat.emulator.faults import FaultSpec
+from compat.emulator.types import CacheCreation, ModelReply, Usage
+from compat.probes.media import one_line_pdf
+from support.bedrock_client import (
     HAIKU,
     SONNET,
     BedrockClient,
@@ -17,12 +23,6 @@ from bedrock_support import (
     frame_payloads,
     runtime_client,
 )
-from botocore.eventstream import ChecksumMismatch
-
-from compat.emulator import EmulatorServer
-from compat.emulator.faults import FaultSpec
-from compat.emulator.types import CacheCreation, ModelReply, Usage
-from compat.probes.media import one_line_pdf
 
 NONCE = "COMPAT-c0nv3rse"
 PNG = base64.b64encode(b"\x89PNG fake bytes").decode()

@@ -1,5 +1,4 @@
-"""Bedrock InvokeModel, InvokeModelWithResponseStream and CountTokens, plus the shared
-Bedrock rules: SigV4 shape checks, model ids, error shape and faults."""
+"""Bedrock InvokeModel, InvokeModelWithResponseStream and CountTokens: bodies, errors, faults."""
 
 from __future__ import annotations
 
@@ -11,8 +10,15 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from bedrock_support import (
+from botocore.eventstream import ChecksumMismatch
+from botocore.exceptions import ClientError, EventStreamError
+
+from compat.emulator import EmulatorServer
+from compat.emulator.faults import FaultSpec
+from compat.emulator.types import EmulatorError, ErrorKind
+from support.bedrock_client import (
     HAIKU,
+    INVOKE_NONCE,
     OPUS,
     SONNET,
     BedrockClient,
@@ -20,29 +26,11 @@ from bedrock_support import (
     assert_bedrock_error,
     chunk_events,
     decode_frames,
+    invoke_body,
     model_path,
     runtime_client,
     sigv4_headers,
 )
-from botocore.eventstream import ChecksumMismatch
-from botocore.exceptions import ClientError, EventStreamError
-
-from compat.emulator import EmulatorServer
-from compat.emulator.faults import FaultSpec
-from compat.emulator.types import EmulatorError, ErrorKind
-
-NONCE = "COMPAT-inv0ke42"
-
-
-def invoke_body(**overrides: Any) -> dict[str, Any]:
-    """A valid Claude InvokeModel body in Bedrock's form."""
-    body: dict[str, Any] = {
-        "anthropic_version": "bedrock-2023-05-31",
-        "max_tokens": 256,
-        "messages": [{"role": "user", "content": f"Reply with exactly: {NONCE}"}],
-    }
-    body.update(overrides)
-    return body
 
 
 def add_fault(client: BedrockClient, **spec: Any) -> None:
@@ -61,7 +49,7 @@ def test_invoke_returns_the_anthropic_message_as_bedrock_does(client: BedrockCli
     assert message["model"] == "claude-haiku-4-5-20251001"
     assert message["type"] == "message"
     assert message["role"] == "assistant"
-    assert message["content"] == [{"type": "text", "text": NONCE}]
+    assert message["content"] == [{"type": "text", "text": INVOKE_NONCE}]
     assert message["stop_reason"] == "end_turn"
     usage = message["usage"]
     assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0
@@ -91,7 +79,7 @@ def test_invoke_stream_carries_anthropic_events_in_chunk_frames(client: BedrockC
     assert kinds[0] == "message_start" and kinds[-2:] == ["message_delta", "message_stop"]
     assert events[0]["message"]["id"].startswith("msg_bdrk_")
     deltas = [e["delta"]["text"] for e in events if e["type"] == "content_block_delta"]
-    assert len(deltas) >= 2 and "".join(deltas) == NONCE
+    assert len(deltas) >= 2 and "".join(deltas) == INVOKE_NONCE
     metrics = events[-1]["amazon-bedrock-invocationMetrics"]
     assert metrics["inputTokenCount"] == events[-2]["usage"]["input_tokens"]
     assert metrics["outputTokenCount"] == events[-2]["usage"]["output_tokens"]
@@ -138,7 +126,7 @@ def runtime(emulator: EmulatorServer) -> Any:
 
 def test_boto3_invoke_model(runtime: Any) -> None:
     response = runtime.invoke_model(modelId=HAIKU, body=json.dumps(invoke_body()))
-    assert json.loads(response["body"].read())["content"][0]["text"] == NONCE
+    assert json.loads(response["body"].read())["content"][0]["text"] == INVOKE_NONCE
     assert response["contentType"] == "application/json"
 
 
@@ -152,7 +140,7 @@ def test_boto3_invoke_model_with_response_stream(runtime: Any) -> None:
         for e in events
         if e["type"] == "content_block_delta" and e["delta"]["type"] == "text_delta"
     )
-    assert text.endswith(NONCE)
+    assert text.endswith(INVOKE_NONCE)
     assert events[-1]["type"] == "message_stop"
 
 
@@ -195,151 +183,6 @@ def test_a_cut_stream_drops_the_connection(emulator: EmulatorServer) -> None:
         httpx.post(
             emulator.url + path, content=body, headers=sigv4_headers(emulator.url + path, body)
         )
-
-
-# --- SigV4 and API keys ---------------------------------------------------------------------
-
-
-def signed_invoke_headers() -> dict[str, str]:
-    """Real SigV4 headers for the invoke call the tests below then tamper with."""
-    path = model_path(HAIKU, "invoke")
-    return sigv4_headers("http://testserver" + path, json.dumps(invoke_body()).encode())
-
-
-def test_a_real_sigv4_signature_is_accepted(client: BedrockClient) -> None:
-    assert client.post(HAIKU, "invoke", invoke_body()).status_code == 200
-
-
-def test_a_bedrock_api_key_is_accepted_as_a_bearer_token(client: BedrockClient) -> None:
-    response = client.post(
-        HAIKU, "invoke", invoke_body(), sign=False, headers={"Authorization": "Bearer ABSKexample"}
-    )
-    assert response.status_code == 200, response.text
-
-
-@pytest.mark.parametrize("authorization", [None, "Bearer ", "Bearer   "])
-def test_missing_credentials_are_refused(client: BedrockClient, authorization: str | None) -> None:
-    headers = {} if authorization is None else {"Authorization": authorization}
-    response = client.post(HAIKU, "invoke", invoke_body(), sign=False, headers=headers)
-    assert_bedrock_error(response, 403, "MissingAuthenticationTokenException")
-    assert response.json() == {"Message": "Authorization header is missing"}
-    assert response.headers["x-amzn-ErrorType"].endswith("/com.amazon.coral.service/")
-
-
-def test_another_scheme_is_an_incomplete_signature(client: BedrockClient) -> None:
-    response = client.post(
-        HAIKU, "invoke", invoke_body(), sign=False, headers={"Authorization": "Basic dXNlcjpwYXNz"}
-    )
-    message = assert_bedrock_error(response, 400, "IncompleteSignatureException")
-    assert "requires 'Credential' parameter" in message
-    assert "requires 'Signature' parameter" in message
-    assert "'X-Amz-Date' or a 'Date' header" in message
-
-
-def test_sigv4_without_x_amz_date_is_incomplete(client: BedrockClient) -> None:
-    headers = signed_invoke_headers()
-    del headers["X-Amz-Date"]
-    response = client.post(HAIKU, "invoke", invoke_body(), sign=False, headers=headers)
-    assert_bedrock_error(response, 400, "IncompleteSignatureException", "'X-Amz-Date'")
-
-
-def test_sigv4_without_a_signed_headers_list_is_incomplete(client: BedrockClient) -> None:
-    headers = signed_invoke_headers()
-    headers["Authorization"] = headers["Authorization"].split(", SignedHeaders=")[0]
-    response = client.post(HAIKU, "invoke", invoke_body(), sign=False, headers=headers)
-    message = assert_bedrock_error(response, 400, "IncompleteSignatureException")
-    assert "'SignedHeaders' parameter" in message and "'Credential'" not in message
-
-
-@pytest.mark.parametrize(
-    ("replace", "by", "error_type", "fragment"),
-    [
-        ("/bedrock/", "/execute-api/", "InvalidSignatureException", "correct service: 'bedrock'"),
-        ("/us-east-1/", "/mars/", "InvalidSignatureException", "valid region"),
-        ("/aws4_request", "/aws5_request", "InvalidSignatureException", "valid terminator"),
-        ("AKIAIOSFODNN7EXAMPLE", "AK!", "UnrecognizedClientException", "security token"),
-        ("Signature=", "Signature=zz", "InvalidSignatureException", "signature we calculated"),
-        ("host;", "", "InvalidSignatureException", "'Host'"),
-    ],
-)
-def test_malformed_sigv4_is_refused_with_aws_errors(
-    client: BedrockClient, replace: str, by: str, error_type: str, fragment: str
-) -> None:
-    headers = signed_invoke_headers()
-    assert replace in headers["Authorization"]
-    headers["Authorization"] = headers["Authorization"].replace(replace, by)
-    response = client.post(HAIKU, "invoke", invoke_body(), sign=False, headers=headers)
-    assert_bedrock_error(response, 403, error_type, fragment)
-
-
-def test_the_signature_itself_is_not_verified(client: BedrockClient) -> None:
-    headers = signed_invoke_headers()
-    headers["Authorization"] = headers["Authorization"][:-64] + "0" * 64
-    response = client.post(HAIKU, "invoke", invoke_body(), sign=False, headers=headers)
-    assert response.status_code == 200, response.text
-
-
-def test_credential_date_must_match_x_amz_date(client: BedrockClient) -> None:
-    headers = signed_invoke_headers()
-    headers["X-Amz-Date"] = "20200101T000000Z"
-    response = client.post(HAIKU, "invoke", invoke_body(), sign=False, headers=headers)
-    assert_bedrock_error(response, 403, "InvalidSignatureException", "Date in Credential scope")
-
-
-# --- model ids ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "model_id",
-    [
-        HAIKU,
-        SONNET,
-        OPUS,
-        "apac.anthropic.claude-sonnet-4-6",
-        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-opus-4-7",
-    ],
-)
-def test_inference_profiles_and_their_arns_are_accepted(
-    stub_client: BedrockClient, recording: RecordingModel, model_id: str
-) -> None:
-    response = stub_client.post(model_id, "invoke", invoke_body())
-    assert response.status_code == 200, response.text
-    assert recording.last.model == model_id
-
-
-def test_the_model_id_arrives_percent_encoded() -> None:
-    assert model_path(HAIKU, "invoke") == (
-        "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke"
-    )
-    assert "%2F" in model_path(f"arn:aws:bedrock:us-east-1:1:inference-profile/{HAIKU}", "x")
-
-
-def test_a_foundation_model_id_needs_an_inference_profile(client: BedrockClient) -> None:
-    response = client.post("anthropic.claude-sonnet-4-6", "invoke", invoke_body())
-    assert_bedrock_error(
-        response,
-        400,
-        "ValidationException",
-        "Invocation of model ID anthropic.claude-sonnet-4-6 with on-demand throughput isn't "
-        "supported.",
-    )
-
-
-@pytest.mark.parametrize(
-    "model_id",
-    [
-        "claude-sonnet-4-6",
-        "us.anthropic.claude-sonnet-4-6-v1:0",
-        "us.anthropic.claude-3-haiku-20240307-v1:0",
-        "xx.anthropic.claude-opus-4-7",
-        "arn:aws:bedrock:us-east-1::foundation-model/us.anthropic.claude-opus-4-7",
-    ],
-)
-def test_unknown_model_ids_are_invalid(client: BedrockClient, model_id: str) -> None:
-    response = client.post(model_id, "invoke", invoke_body())
-    assert_bedrock_error(
-        response, 400, "ValidationException", "The provided model identifier is invalid."
-    )
 
 
 # --- InvokeModel body validation ------------------------------------------------------------

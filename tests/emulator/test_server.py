@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from compat.cli import main
 from compat.commands.emulate import client_environment
 from compat.emulator import EmulatorServer
 from compat.errors import InputError
+from support.cli import compat_command
 from support.processes import spawned
 
 
@@ -92,7 +92,7 @@ def test_emulate_command_serves_until_stopped(
 ) -> None:
     account = tmp_path / "sa.json"
     with spawned(
-        [sys.executable, "-m", "compat.cli", "emulate", "--service-account", str(account)],
+        compat_command("emulate", "--service-account", account),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

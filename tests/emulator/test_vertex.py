@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import crypt, jwt
 from google.oauth2 import service_account as google_service_account
-from wire_support import NONCE, PROMPT, SONNET, assert_anthropic_error, message_body, without
 
 from compat.emulator import EmulatorServer
+from support.wire_bodies import NONCE, PROMPT, SONNET, assert_anthropic_error, message_body, without
 
 PROJECT = "compat-emulated"
 REGION = "us-east5"

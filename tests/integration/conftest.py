@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from compat.manifest import Manifest, load_manifest
-from compat.proxy.lifecycle import ProxySession, ProxySettings
+from compat.proxy.lifecycle import ProxySession
+from support.sessions import emulated_session
 
 ROOT = Path(__file__).parents[2]
 
@@ -20,5 +21,5 @@ def manifest() -> Manifest:
 
 @pytest.fixture(scope="module")
 def proxy() -> Iterator[ProxySession]:
-    with ProxySession(ProxySettings(config=ROOT / "proxy_config.yaml", timeout=180)) as session:
+    with emulated_session() as session:
         yield session

@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from proxy.foreground import COMPAT, ForegroundProxy
+from proxy.foreground import ForegroundProxy
+from support.cli import compat_command
 from support.proc import children_of, environment_of, pids_with_argument
 
 pytestmark = pytest.mark.integration
@@ -81,7 +82,7 @@ def test_a_config_litellm_cannot_start_with_exits_1_quoting_the_log(
     timeout = 120
     started = time.monotonic()
     done = subprocess.run(
-        [*COMPAT, "boot-proxy", "--config", str(config), "--timeout", str(timeout)],
+        compat_command("boot-proxy", "--config", config, "--timeout", str(timeout)),
         cwd=repo_root,
         capture_output=True,
         text=True,

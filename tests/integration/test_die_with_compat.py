@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from proxy.foreground import ForegroundProxy
+from support.cli import compat_command
 from support.proc import command_line, descendants_of, running_pids
 from support.processes import Children
 
 pytestmark = pytest.mark.integration
 
-COMPAT = [sys.executable, "-m", "compat.cli"]
 SETTLE_SECONDS = 15
 
 
@@ -79,13 +78,12 @@ def test_kill_9_of_run_takes_litellm_and_claude_with_it(
     repo_root: Path, tmp_path: Path, children: Children
 ) -> None:
     compat = children.spawn(
-        [
-            *COMPAT,
+        compat_command(
             "run",
             *("-f", "long_context_1m", "-f", "tool_use"),
             *("-p", "anthropic", "-p", "azure"),
             *("--out", str(tmp_path / "out")),
-        ],
+        ),
         cwd=repo_root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

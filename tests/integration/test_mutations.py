@@ -10,25 +10,21 @@ same cells with no mutation switched on, and they pass.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from compat.claude_install import find_claude
-from compat.driver import ProxyEndpoint
-from compat.emulator.recorder import RecordedRequest
-from compat.journal import Journal
 from compat.manifest import Manifest
 from compat.outcome import Fail, Pass, TierResult
 from compat.probes import wire
-from compat.probes.base import Cell
 from compat.proxy import mutations as m
 from compat.proxy.lifecycle import ProxySession, ProxySettings
-from compat.runner import Runner, RunnerSettings, recorded_to_evidence
+from compat.run.cells import Cell
+from compat.upstream_log import RecordedRequest
+from support.scheduling import schedule
+from support.sessions import emulated_session
 
 pytestmark = pytest.mark.integration
 
@@ -205,7 +201,7 @@ class MutatingProxy:
 def mutating(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MutatingProxy]:
     directory = tmp_path_factory.mktemp("mutating-proxy")
     config = m.mutating_config(ROOT / "proxy_config.yaml", directory)
-    with ProxySession(ProxySettings(config=config, timeout=180)) as session:
+    with emulated_session(ProxySettings(config=config, timeout=180)) as session:
         yield MutatingProxy(session, m.MutationControl(directory))
 
 
@@ -223,26 +219,7 @@ def run(
     assert session.emulator is not None
     recorder = session.emulator.ctx.recorder
     since = recorder.last_seq
-    journal = Journal(tmp_path / "compat-results.jsonl")
-    journal.open(fresh=True)
-    runner = Runner(
-        manifest,
-        ProxyEndpoint(base_url=session.base_url, api_key=SecretStr(session.master_key)),
-        RunnerSettings(
-            concurrency=4, claude_binary=str(find_claude()), backoff_s=0.2, max_attempts=2
-        ),
-        journal=journal,
-        upstream_lookup=lambda key, seq: [
-            recorded_to_evidence(r) for r in recorder.query(contains=key, since=seq)
-        ],
-        upstream_seq=lambda: recorder.last_seq,
-        proxy_exit_status=session.exit_status,
-        upstream_log=recorder,
-    )
-    try:
-        results = asyncio.run(runner.run(cells, []))
-    finally:
-        journal.close()
+    results = schedule(session, manifest, cells, tmp_path / "compat-results.jsonl").results
     assert len(results) == len(cells)
     return results, recorder.query(since=since)
 

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from compat.claude_install import find_claude
-from compat.driver import ProxyEndpoint
-from compat.journal import Journal
 from compat.manifest import Manifest
 from compat.outcome import Pass, TierResult
-from compat.pacing import burst_size
 from compat.probes import load_probes
 from compat.probes.base import Probe, ProbeContext, Verdict
 from compat.proxy.lifecycle import ProxySession
-from compat.runner import Runner, RunnerSettings, recorded_to_evidence
-from compat.selection import select_cells
-from pacing_support import excess
+from compat.run.cells import select_cells
+from compat.run.pacing import burst_size
+from support.pacing import excess
+from support.scheduling import schedule
 
 pytestmark = pytest.mark.integration
 
@@ -52,34 +47,20 @@ def run(
     **select: list[str],
 ) -> list[TierResult]:
     """Run the selected cells at concurrency 8 with these rates; every cell recorded once."""
-    assert proxy.emulator is not None
-    recorder = proxy.emulator.ctx.recorder
-    journal = Journal(tmp_path / "compat-results.jsonl")
-    journal.open(fresh=True)
-    runner = Runner(
-        manifest,
-        ProxyEndpoint(base_url=proxy.base_url, api_key=SecretStr(proxy.master_key)),
-        RunnerSettings(
-            concurrency=8,
-            claude_binary=str(find_claude()),
-            max_attempts=1,
-            requests_per_minute=rates,
-        ),
-        journal=journal,
-        upstream_lookup=lambda key, since: [
-            recorded_to_evidence(r) for r in recorder.query(contains=key, since=since)
-        ],
-        upstream_seq=lambda: recorder.last_seq,
-        proxy_exit_status=proxy.exit_status,
-        probes=probes,
-    )
     cells = select_cells(manifest, **select)
-    try:
-        results = asyncio.run(runner.run(cells, []))
-    finally:
-        journal.close()
-    assert len(results) == len(cells) == len(journal.read())
-    return results
+    run = schedule(
+        proxy,
+        manifest,
+        cells,
+        tmp_path / "compat-results.jsonl",
+        probes=probes,
+        concurrency=8,
+        max_attempts=1,
+        backoff_s=1.0,
+        requests_per_minute=rates,
+    )
+    assert len(run.results) == len(cells) == len(run.journal)
+    return run.results
 
 
 def test_a_paced_provider_keeps_to_its_bucket_and_the_other_is_not_slowed(

@@ -9,10 +9,10 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from compat.emulator.recorder import RecordedRequest
 from compat.manifest import Manifest
 from compat.proxy.lifecycle import ProxySession
 from compat.proxy.local import LocalRuntime
+from compat.upstream_log import RecordedRequest
 from support.proc import environment_of
 
 pytestmark = pytest.mark.integration

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import git
 import pytest
 
 from compat.proxy.venv import DEFAULT_LITELLM_VERSION
+from support.cli import run_compat
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
@@ -31,21 +31,16 @@ def docs_repo(tmp_path: Path) -> Path:
 
 
 def publish(docs: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable, "-m", "compat.cli", "publish",
-            "--docs-repo", docs.as_uri(),
-            "--litellm-version", DEFAULT_LITELLM_VERSION,
-            "--claude-code-version", CLAUDE_CODE,
-            "-f", "tool_use", "-p", "azure",
-            "--out", str(out),
-            *extra,
-        ],
+    return run_compat(
+        "publish",
+        "--docs-repo", docs.as_uri(),
+        "--litellm-version", DEFAULT_LITELLM_VERSION,
+        "--claude-code-version", CLAUDE_CODE,
+        "-f", "tool_use", "-p", "azure",
+        "--out", out,
+        *extra,
         cwd=ROOT,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )  # fmt: skip
 
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from compat.claude_install import find_claude
-from compat.driver import ProxyEndpoint
 from compat.emulator.faults import FaultSpec
-from compat.journal import Journal
 from compat.manifest import Manifest
 from compat.outcome import Fail, Pass, TierResult
 from compat.proxy.lifecycle import ProxySession
-from compat.runner import Runner, RunnerSettings, recorded_to_evidence
-from compat.selection import select_cells
+from compat.run.cells import select_cells
+from support.scheduling import schedule
 
 pytestmark = pytest.mark.integration
 
@@ -34,31 +29,10 @@ def run(
     proxy: ProxySession, manifest: Manifest, tmp_path: Path, **select: list[str]
 ) -> tuple[list[TierResult], list[TierResult]]:
     """Run the selected cells; returns the results and what the journal holds."""
-    assert proxy.emulator is not None
-    recorder = proxy.emulator.ctx.recorder
-    journal = Journal(tmp_path / "compat-results.jsonl")
-    journal.open(fresh=True)
-    runner = Runner(
-        manifest,
-        ProxyEndpoint(base_url=proxy.base_url, api_key=SecretStr(proxy.master_key)),
-        RunnerSettings(
-            concurrency=4, claude_binary=str(find_claude()), backoff_s=0.2, max_attempts=2
-        ),
-        journal=journal,
-        upstream_lookup=lambda key, since: [
-            recorded_to_evidence(r) for r in recorder.query(contains=key, since=since)
-        ],
-        upstream_seq=lambda: recorder.last_seq,
-        proxy_exit_status=proxy.exit_status,
-    )
     cells = select_cells(manifest, **select)
-    try:
-        results = asyncio.run(runner.run(cells, []))
-    finally:
-        journal.close()
-    journal_results = journal.read()
-    assert len(results) == len(cells) == len(journal_results)  # no cell lost or doubled
-    return results, journal_results
+    run = schedule(proxy, manifest, cells, tmp_path / "compat-results.jsonl")
+    assert len(run.results) == len(cells) == len(run.journal)  # no cell lost or doubled
+    return run.results, run.journal
 
 
 def errors(results: list[TierResult]) -> dict[str, str]:

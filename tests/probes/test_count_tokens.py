@@ -6,7 +6,7 @@ import httpx
 
 from compat.outcome import Fail, Pass
 from compat.probes.count_tokens import judge_count
-from probes.recorded import http_response, no_records, recorded_context, refused
+from support.recorded import http_response, no_records, recorded_context, refused
 
 
 def count(response=None, upstream=lambda r: r):

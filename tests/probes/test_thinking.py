@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
-from compat.outcome import Fail, Pass
-from probes.recorded import Records, drop_effort, each_body, judge, recorded_context, transcript
-
-
-def failed(verdict, expected: str) -> None:
-    assert isinstance(verdict.outcome, Fail), verdict.outcome
-    assert expected in verdict.outcome.error, verdict.outcome.error
-    assert not verdict.retryable
+from compat.outcome import Pass
+from support.recorded import (
+    Records,
+    drop_effort,
+    each_body,
+    failed,
+    judge,
+    recorded_context,
+    transcript,
+)
 
 
 def test_thinking_passes_on_the_recorded_transcript():

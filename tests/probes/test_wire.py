@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from compat.emulator.recorder import RecordedRequest
 from compat.probes import wire
+from compat.upstream_log import RecordedRequest
 
 
 def record(path: str, body: Any, headers: dict[str, str] | None = None, status: int = 200):

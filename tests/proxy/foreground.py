@@ -7,14 +7,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
+from support.cli import compat_command
 from support.processes import kill_group, spawn
 
-COMPAT = [sys.executable, "-m", "compat.cli"]
 READY = re.compile(r"LiteLLM proxy ready at (http://127\.0\.0\.1:\d+)")
 
 
@@ -23,7 +22,7 @@ class ForegroundProxy:
 
     def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
         self.process = spawn(
-            [*COMPAT, "boot-proxy", *args],
+            compat_command("boot-proxy", *args),
             cwd=cwd,
             env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,

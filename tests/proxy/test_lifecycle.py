@@ -198,6 +198,9 @@ def test_sigterm_to_the_host_process_stops_the_proxy(
     fake_litellm: str, fake_config: ConfigFactory, children: Children
 ) -> None:
     body = """
+    from compat.signals import install_stop_signals
+
+    install_stop_signals()
     with session:
         print(session.runtime.pid, flush=True)
         time.sleep(120)

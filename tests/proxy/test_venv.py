@@ -24,7 +24,7 @@ from compat.proxy.venv import (
     validate_version,
     venv_dir,
 )
-from local_http import LocalServer, closed_port_url
+from support.local_http import LocalServer, closed_port_url
 
 
 @pytest.fixture

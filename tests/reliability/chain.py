@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,27 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from compat.claude_install import find_claude
-from compat.driver import ProxyEndpoint
-from compat.journal import Journal
 from compat.manifest import Manifest
 from compat.matrix import LoadedResults, build_matrix
 from compat.outcome import Fail, ResultsFile, TierResult, ToolVersions
-from compat.probes.base import Cell
-from compat.proxy.lifecycle import ProxySession, ProxySettings
-from compat.runner import ProgressCallback, Runner, RunnerSettings, recorded_to_evidence
-from compat.selection import select_cells
+from compat.proxy.lifecycle import ProxySession
+from compat.run.cells import Cell, select_cells
+from compat.run.scheduler import ProgressCallback
+from support.cli import compat_command
 from support.processes import spawn
+from support.scheduling import schedule
+from support.sessions import emulated_session
 
 ROOT = Path(__file__).resolve().parents[2]
-BOOT_TIMEOUT_S = 180.0
 
 
 def boot_proxy() -> ProxySession:
     """The embedded default: the emulator for every provider behind a local LiteLLM."""
-    return ProxySession(ProxySettings(config=ROOT / "proxy_config.yaml", timeout=BOOT_TIMEOUT_S))
+    return emulated_session()
 
 
 @dataclass(frozen=True)
@@ -61,41 +56,25 @@ def run_cells(
     timeout_s: float = 90.0,
     on_result: ProgressCallback | None = None,
 ) -> Recorded:
-    """Run `cells` through a Runner on `session`, as `compat run` wires it (short backoff)."""
-    assert session.emulator is not None
-    recorder = session.emulator.ctx.recorder
-    journal = Journal(journal_path)
-    journal.open(fresh=True)
-    runner = Runner(
+    """Run `cells` through the scheduler on `session`, as `compat run` wires it (short backoff)."""
+    run = schedule(
+        session,
         manifest,
-        ProxyEndpoint(base_url=session.base_url, api_key=SecretStr(session.master_key)),
-        RunnerSettings(
-            concurrency=concurrency,
-            max_attempts=max_attempts,
-            backoff_s=0.2,
-            timeout_s=timeout_s,
-            claude_binary=str(find_claude()),
-        ),
-        journal=journal,
-        upstream_lookup=lambda key, since: [
-            recorded_to_evidence(r) for r in recorder.query(contains=key, since=since)
-        ],
-        upstream_seq=lambda: recorder.last_seq,
-        proxy_exit_status=session.exit_status,
+        cells,
+        journal_path,
         on_result=on_result,
+        concurrency=concurrency,
+        max_attempts=max_attempts,
+        timeout_s=timeout_s,
     )
-    try:
-        results = asyncio.run(runner.run(cells, []))
-    finally:
-        journal.close()
-    return Recorded(results=results, journal=journal.read())
+    return Recorded(results=run.results, journal=run.journal)
 
 
 def assert_every_cell_recorded_once(
     manifest: Manifest, cells: list[Cell], recorded: Recorded
 ) -> None:
     """Results, journal lines and the matrix built from them all account for every cell."""
-    wanted = sorted((c.feature_id, c.provider, c.tier) for c in cells)
+    wanted = sorted(c.key for c in cells)
     assert sorted(r.key for r in recorded.results) == wanted
     assert sorted(r.key for r in recorded.journal) == wanted
     results_file = ResultsFile(
@@ -238,7 +217,7 @@ class Selection:
             providers=list(self.providers),
             tiers=list(self.tiers),
         )
-        return {(c.feature_id, c.provider, c.tier) for c in cells}
+        return {c.key for c in cells}
 
 
 # Eight claude cells across two wires, text and a PDF, quickly.
@@ -255,9 +234,7 @@ def start_compat(args: list[str], logs: Path) -> subprocess.Popen[bytes]:
         logs.with_suffix(".stdout").open("wb") as stdout,
         logs.with_suffix(".stderr").open("wb") as stderr,
     ):
-        return spawn(
-            [sys.executable, "-m", "compat.cli", *args], cwd=ROOT, stdout=stdout, stderr=stderr
-        )
+        return spawn(compat_command(*args), cwd=ROOT, stdout=stdout, stderr=stderr)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import pytest
 
 from compat.emulator.faults import FaultSpec
 from compat.outcome import Fail, Pass
-from compat.probes.base import Cell
 from compat.proxy.lifecycle import ProxySession
+from compat.run.cells import Cell
 from reliability.chain import (
     assert_every_cell_recorded_once,
     boot_proxy,

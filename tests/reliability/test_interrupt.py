@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from compat.journal import JOURNAL_NAME, Journal
 from compat.outcome import ResultsFile, TierResult
+from compat.paths import JOURNAL_NAME
 from compat.proxy.venv import installed_packages
+from compat.run.journal import Journal
 from reliability.chain import (
     SAMPLE,
     claude_processes,

@@ -12,9 +12,9 @@ import pytest
 
 from compat.emulator.faults import FaultSpec
 from compat.outcome import Fail, Pass, TierResult
-from compat.probes.base import Cell
 from compat.proxy.local import LocalRuntime
-from compat.runner import RunCounts
+from compat.run.cells import Cell
+from compat.run.scheduler import RunCounts
 from reliability.chain import (
     assert_every_cell_recorded_once,
     boot_proxy,

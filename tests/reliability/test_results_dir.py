@@ -14,7 +14,8 @@ import pytest
 
 from compat.errors import CompatError
 from compat.files import write_atomic
-from compat.journal import JOURNAL_NAME, Journal
+from compat.paths import JOURNAL_NAME
+from compat.run.journal import Journal
 from reliability.chain import (
     SAMPLE,
     finish,

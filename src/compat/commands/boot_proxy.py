@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,73 +11,44 @@ from rich.table import Table
 
 from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
 from compat.commands.progress import status
-from compat.commands.proxy_options import (
-    ConfigOption,
-    ImageOption,
-    LitellmVersionOption,
-    PortOption,
-    RuntimeOption,
-    TagOption,
-    UpstreamOption,
-    proxy_settings,
-)
+from compat.commands.proxy_options import ProxyOptions, proxy_options
 from compat.console import err, out
 from compat.errors import CompatError, InputError
 from compat.manifest import Manifest, load_manifest
-from compat.proxy.config import DEFAULT_PROXY_CONFIG
 from compat.proxy.environment import Upstream, credential_status
-from compat.proxy.lifecycle import DEFAULT_TIMEOUT_SECONDS, ProxySession
-from compat.proxy.runtime import DEFAULT_IMAGE, RuntimeKind
-from compat.proxy.venv import DEFAULT_LITELLM_VERSION
+from compat.proxy.lifecycle import ProxySession
 
 HIDDEN_KEY = "<hidden; use --show-key>"
 WATCH_INTERVAL = 0.5
 
 
+@proxy_options(log_file=True, boot_timeout_aliases=("--timeout",))
 def boot_proxy(
-    runtime: RuntimeOption = RuntimeKind.local,
-    upstream: UpstreamOption = Upstream.emulated,
-    litellm_version: LitellmVersionOption = DEFAULT_LITELLM_VERSION,
-    image: ImageOption = DEFAULT_IMAGE,
-    tag: TagOption = None,
-    port: PortOption = None,
-    config: ConfigOption = DEFAULT_PROXY_CONFIG,
+    *,
+    proxy: ProxyOptions,
     manifest: ManifestOption = DEFAULT_MANIFEST_PATH,
     show_key: Annotated[
         bool, typer.Option("--show-key", help="Print the proxy's master key.")
     ] = False,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout", "--boot-timeout", help="Seconds to wait for the proxy to become healthy."
-        ),
-    ] = DEFAULT_TIMEOUT_SECONDS,
-    log_file: Annotated[
-        Path | None,
-        typer.Option("--log-file", help="Keep the proxy's log here [default: a temp file]."),
-    ] = None,
 ) -> None:
     """Boot the emulator (if emulated) and the LiteLLM proxy; stay up until stopped.
 
     Ctrl-C (exit 0) and SIGTERM (exit 143) both stop the proxy and the emulator cleanly.
     """
+    from compat.oracle import client_rules
+
     loaded = load_manifest(manifest)
-    settings = proxy_settings(
-        runtime=runtime,
-        upstream=upstream,
-        litellm_version=litellm_version,
-        image=image,
-        tag=tag,
-        port=port,
-        config=config,
-        timeout=timeout,
-        log_path=log_file,
-    )
-    if upstream is Upstream.live:
+    settings = proxy.settings()
+    if proxy.upstream is Upstream.live:
         _check_live_credentials(loaded)
     try:
         with status("booting the LiteLLM proxy") as progress:
-            session = ProxySession(settings, progress=progress)
+            rules = (
+                client_rules(loaded, progress=progress)
+                if proxy.upstream is Upstream.emulated
+                else None
+            )
+            session = ProxySession(settings, progress=progress, emulator_rules=rules)
             session.start()
         try:
             _print_ready(session, loaded, show_key=show_key)

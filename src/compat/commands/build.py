@@ -10,16 +10,14 @@ import typer
 
 from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
 from compat.console import err, out
-from compat.files import write_atomic
 from compat.manifest import load_manifest
-from compat.matrix import Matrix, build_matrix, canonical_json, load_results
-
-MATRIX_FILENAME = "compatibility-matrix.json"
+from compat.matrix import Matrix, build_matrix, load_results
+from compat.paths import MATRIX_NAME
 
 
 def resolve_out_path(out_path: Path) -> Path:
     """A directory means `<dir>/compatibility-matrix.json`."""
-    return out_path / MATRIX_FILENAME if out_path.is_dir() else out_path
+    return out_path / MATRIX_NAME if out_path.is_dir() else out_path
 
 
 def status_counts(matrix: Matrix) -> Counter[str]:
@@ -40,7 +38,7 @@ def build(
     out_path: Annotated[
         Path,
         typer.Option("--out", "-o", help="Where to write the matrix (a file, or a directory)."),
-    ] = Path(MATRIX_FILENAME),
+    ] = Path(MATRIX_NAME),
     generated_at: Annotated[
         str | None,
         typer.Option(
@@ -51,10 +49,12 @@ def build(
     ] = None,
 ) -> None:
     """Build compatibility-matrix.json from the manifest and one or more results files."""
+    from compat.outputs import write_outputs  # loads the page's renderer
+
     loaded_manifest = load_manifest(manifest)
     matrix = build_matrix(loaded_manifest, load_results(results), generated_at=generated_at)
     target = resolve_out_path(out_path)
-    write_atomic(target, canonical_json(matrix))
+    write_outputs(matrix, target, page=False)
     counts = status_counts(matrix)
     summary = ", ".join(
         f"{counts[s]} {s}" for s in ("pass", "fail", "not_applicable", "not_tested")

@@ -16,21 +16,13 @@ from compat.commands.options import (
     TierOption,
     TimeoutOption,
 )
-from compat.commands.proxy_options import (
-    DEFAULTS,
-    BootTimeoutOption,
-    ConfigOption,
-    ImageOption,
-    PortOption,
-    RuntimeOption,
-    TagOption,
-    UpstreamOption,
-    proxy_settings,
-)
+from compat.commands.proxy_options import ProxyOptions, proxy_options
 from compat.console import err, out
 
 
+@proxy_options(resolves_litellm="the newest --litellm-channel release on GitHub")
 def publish(
+    *,
     docs_repo: Annotated[
         str | None,
         typer.Option(
@@ -64,13 +56,6 @@ def publish(
             help="Publish these results (e.g. merged CI shards) instead of running the cells.",
         ),
     ] = None,
-    litellm_version: Annotated[
-        str | None,
-        typer.Option(
-            "--litellm-version",
-            help="LiteLLM release under test [default: the newest -stable on GitHub].",
-        ),
-    ] = None,
     litellm_channel: Annotated[
         str, typer.Option("--litellm-channel", help="stable or latest, when resolving.")
     ] = "stable",
@@ -91,67 +76,63 @@ def publish(
     tier: TierOption = None,
     manifest: ManifestOption = DEFAULT_MANIFEST_PATH,
     known_issues: Annotated[
-        Path | None, typer.Option("--known-issues", "-k", help="known_issues.yaml for the page.")
+        Path | None,
+        typer.Option(
+            "--known-issues",
+            "-k",
+            help="known_issues.yaml for the page [default: the one beside the manifest, if any].",
+        ),
     ] = None,
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Where results, matrix and page are written.")
     ] = Path("out"),
-    runtime: RuntimeOption = DEFAULTS["runtime"],
-    upstream: UpstreamOption = DEFAULTS["upstream"],
-    image: ImageOption = DEFAULTS["image"],
-    tag: TagOption = None,
-    port: PortOption = None,
-    config: ConfigOption = DEFAULTS["config"],
-    boot_timeout: BootTimeoutOption = DEFAULTS["timeout"],
+    proxy: ProxyOptions,
     rpm: RpmOption = None,
     timeout: TimeoutOption = 120.0,
 ) -> None:
     """Resolve → install claude → boot the proxy → run → build → diff → publish."""
     from compat.claude_install import install_claude_code
     from compat.durations import parse_duration
-    from compat.job import JobRequest
-    from compat.known_issues import load_known_issues
     from compat.manifest import load_manifest
-    from compat.pacing import parse_rpm_flags
-    from compat.pipeline import resolve_versions, run_pipeline
-    from compat.runner import RunnerSettings
-    from compat.selection import select_cells
+    from compat.outputs import page_known_issues
+    from compat.run.cells import select_cells
+    from compat.run.job import JobRequest, exit_code
+    from compat.run.pacing import parse_rpm_flags
+    from compat.run.pipeline import resolve_versions, run_pipeline
+    from compat.run.scheduler import SchedulerSettings
+
+    def note(line: str) -> None:
+        err.print(line, markup=False)
 
     loaded = load_manifest(manifest)
     rates = parse_rpm_flags(rpm or [], loaded)
-    issues = load_known_issues(known_issues, loaded) if known_issues is not None else None
+    issues = page_known_issues(known_issues, manifest, loaded)
     job = None
     if not results:
         # Checked before resolving and installing anything: a typo costs no network.
         cells = select_cells(loaded, features=feature, providers=provider, tiers=tier)
         versions = resolve_versions(
-            litellm_version=litellm_version,
+            litellm_version=proxy.litellm_version,
             litellm_channel=litellm_channel,
             claude_code_version=claude_code_version,
             min_age=parse_duration(min_age),
             registry=registry,
+            note=note,
         )
         binary = install_claude_code(versions.claude_code)
         job = JobRequest(
             manifest=loaded,
             cells=cells,
             out_dir=out_dir,
-            runner=RunnerSettings(timeout_s=timeout, requests_per_minute=rates),
-            proxy=proxy_settings(
-                runtime=runtime,
-                upstream=upstream,
-                litellm_version=versions.litellm,
-                image=image,
-                tag=tag or versions.docker_tag,
-                port=port,
-                config=config,
-                timeout=boot_timeout,
+            scheduler=SchedulerSettings(timeout_s=timeout, requests_per_minute=rates),
+            proxy=proxy.settings(
+                litellm_version=versions.litellm, tag=proxy.tag or versions.docker_tag
             ),
             claude=binary,
         )
         err.print(
             f"running {len(job.cells)} cells: Claude Code {versions.claude_code}, "
-            f"LiteLLM {versions.litellm} ({runtime.value}, {upstream.value} upstream)"
+            f"LiteLLM {versions.litellm} ({proxy.runtime.value}, {proxy.upstream.value} upstream)"
         )
     report = run_pipeline(
         manifest=loaded,
@@ -168,6 +149,7 @@ def publish(
             "allow_emulated": allow_emulated,
         },
         skip_publish=skip_publish,
+        note=note,
     )
     out.print(f"matrix:  {report.matrix_path}")
     out.print(f"page:    {report.page_path}")
@@ -175,8 +157,10 @@ def publish(
         out.print(f"results: {path}")
     if report.publish is not None:
         out.print(report.publish.message, markup=False)
-    if report.interrupted:
-        raise typer.Exit(130)
+    if report.job is not None:
+        code = exit_code(report.job)
+        if code:
+            raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

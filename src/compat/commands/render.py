@@ -10,8 +10,7 @@ import typer
 
 from compat.commands.options import DEFAULT_MANIFEST_PATH, ManifestOption
 from compat.console import err, out
-
-SUMMARY_FILENAME = "summary.md"
+from compat.paths import SUMMARY_NAME
 
 
 class Format(StrEnum):
@@ -82,7 +81,7 @@ def render(
         if out_dir is None:
             typer.echo(text, nl=False)
             return
-        target = out_dir / SUMMARY_FILENAME
+        target = out_dir / SUMMARY_NAME
         write_atomic(target, text)
         out.print(str(target), markup=False)
         return

@@ -16,24 +16,13 @@ from compat.commands.options import (
     TierOption,
     TimeoutOption,
 )
-from compat.commands.proxy_options import (
-    DEFAULTS,
-    BootTimeoutOption,
-    ConfigOption,
-    ImageOption,
-    LitellmVersionOption,
-    PortOption,
-    RuntimeOption,
-    TagOption,
-    UpstreamOption,
-    proxy_settings,
-)
+from compat.commands.proxy_options import ProxyOptions, proxy_options
 from compat.errors import InputError
 
-FAIL_ON_CHOICES = ("never", "fail")
 
-
+@proxy_options()
 def run(
+    *,
     feature: FeatureOption = None,
     provider: ProviderOption = None,
     tier: TierOption = None,
@@ -62,14 +51,7 @@ def run(
         str | None,
         typer.Option("--proxy-key", help="Its key.", envvar="COMPAT_PROXY_KEY", show_default=False),
     ] = None,
-    runtime: RuntimeOption = DEFAULTS["runtime"],
-    upstream: UpstreamOption = DEFAULTS["upstream"],
-    litellm_version: LitellmVersionOption = DEFAULTS["litellm_version"],
-    image: ImageOption = DEFAULTS["image"],
-    tag: TagOption = None,
-    port: PortOption = None,
-    config: ConfigOption = DEFAULTS["config"],
-    boot_timeout: BootTimeoutOption = DEFAULTS["timeout"],
+    proxy: ProxyOptions,
     concurrency: Annotated[
         int | None,
         typer.Option("--concurrency", "-j", min=1, help="Cells at once [default: 2 per core]."),
@@ -103,11 +85,12 @@ def run(
     Ctrl-C (exit 130) and SIGTERM (exit 143) stop it cleanly: the proxy, the emulator and
     every claude child are stopped, finished cells are kept, and --resume runs the rest.
     """
-    from compat.job import JobRequest
     from compat.manifest import load_manifest
-    from compat.pacing import parse_rpm_flags
-    from compat.runner import RunnerSettings, default_concurrency
-    from compat.selection import parse_shard, select_cells
+    from compat.outputs import page_known_issues
+    from compat.run.cells import parse_shard, select_cells
+    from compat.run.job import FAIL_ON_CHOICES, JobRequest
+    from compat.run.pacing import parse_rpm_flags
+    from compat.run.scheduler import SchedulerSettings, default_concurrency
 
     if fail_on not in FAIL_ON_CHOICES:
         raise InputError(
@@ -128,23 +111,14 @@ def run(
         manifest=loaded,
         cells=cells,
         out_dir=out_dir,
-        runner=RunnerSettings(
+        scheduler=SchedulerSettings(
             concurrency=concurrency or default_concurrency(),
             per_provider=per_provider,
             max_attempts=attempts,
             timeout_s=timeout,
             requests_per_minute=parse_rpm_flags(rpm or [], loaded),
         ),
-        proxy=proxy_settings(
-            runtime=runtime,
-            upstream=upstream,
-            litellm_version=litellm_version,
-            image=image,
-            tag=tag,
-            port=port,
-            config=config,
-            timeout=boot_timeout,
-        ),
+        proxy=proxy.settings(),
         claude=claude,
         proxy_url=proxy_url,
         proxy_key=SecretStr(proxy_key) if proxy_key else None,
@@ -153,7 +127,8 @@ def run(
     )
     from compat.commands.run_display import execute
 
-    code = execute(request, build=build, fail_on=fail_on)
+    issues = page_known_issues(None, manifest, loaded) if build else None
+    code = execute(request, build=build, fail_on=fail_on, known_issues=issues)  # type: ignore[arg-type]
     if code:
         raise typer.Exit(code)
 

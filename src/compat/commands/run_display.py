@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from rich.markup import escape
 from rich.progress import (
@@ -19,12 +18,12 @@ from rich.table import Table
 from rich.text import Text
 
 from compat.console import err, out
-from compat.job import JobReport, JobRequest, failed_by_dead_proxy, run_job
-from compat.matrix import LoadedResults, Matrix, build_matrix, canonical_json
-from compat.outcome import ResultsFile, TierResult
-from compat.runner import RunCounts
-
-KNOWN_ISSUES = Path("known_issues.yaml")
+from compat.known_issues import KnownIssues
+from compat.matrix import LoadedResults, Matrix, build_matrix
+from compat.outcome import TierResult
+from compat.paths import MATRIX_NAME
+from compat.run.job import FailOn, JobEvents, JobReport, JobRequest, exit_code, run_job
+from compat.run.scheduler import RunCounts
 
 GLYPHS = {
     "pass": ("✅", "green"),
@@ -61,15 +60,9 @@ def matrix_table(
     return table
 
 
-def _failures(results: list[TierResult]) -> list[str]:
-    return [
-        f"{r.feature_id} / {r.provider} / {r.tier}: {r.outcome.error}"
-        for r in results
-        if r.outcome.status == "fail"
-    ]
-
-
-def execute(request: JobRequest, *, build: bool, fail_on: str) -> int:
+def execute(
+    request: JobRequest, *, build: bool, fail_on: FailOn, known_issues: KnownIssues | None
+) -> int:
     """Run the job with live progress; print the outcome; return the exit code."""
     progress = Progress(
         SpinnerColumn(),
@@ -120,19 +113,26 @@ def execute(request: JobRequest, *, build: bool, fail_on: str) -> int:
     if request.proxy_url is None:
         booting.start()
     try:
-        report = run_job(request, on_start=on_start, on_result=on_result, boot_progress=on_boot)
+        report = run_job(
+            request, JobEvents(on_boot=on_boot, on_start=on_start, on_result=on_result)
+        )
     finally:
         booting.stop()
         progress.stop()
-    return _finish(request, report, started=started, build=build, fail_on=fail_on)
+    show_report(request, report, started=started, build=build, known_issues=known_issues)
+    return exit_code(report, fail_on=fail_on)
 
 
-def _finish(
-    request: JobRequest, report: JobReport, *, started: float, build: bool, fail_on: str
-) -> int:
-    from compat.files import write_atomic
-
-    results_file = ResultsFile.model_validate_json(report.results_path.read_text("utf-8"))
+def show_report(
+    request: JobRequest,
+    report: JobReport,
+    *,
+    started: float,
+    build: bool,
+    known_issues: KnownIssues | None,
+) -> None:
+    """The matrix of the cells run, where everything went, and why a run stopped short."""
+    results_file = report.results_file
     matrix = build_matrix(request.manifest, [LoadedResults(report.results_path, results_file)])
     out.print(
         matrix_table(
@@ -141,40 +141,29 @@ def _finish(
             providers={c.provider for c in request.cells},
         )
     )
-    failures = _failures(report.results)
     elapsed = time.monotonic() - started
     err.print(
-        f"{len(report.results)} of {len(request.cells)} cells recorded in {elapsed:.0f} s "
-        f"({len(failures)} failed); claude {report.versions.claude_code}, "
-        f"LiteLLM {report.versions.litellm}, {report.upstream} upstream"
+        f"{len(report.results)} of {report.requested} cells recorded in {elapsed:.0f} s "
+        f"({len(report.failures)} failed); claude {report.versions.claude_code}, "
+        f"LiteLLM {report.versions.litellm}, {results_file.upstream} upstream"
     )
     out.print(f"results: {report.results_path}")
     out.print(f"journal: {report.journal_path}")
     if build:
-        matrix_path = request.out_dir / "compatibility-matrix.json"
-        write_atomic(matrix_path, canonical_json(matrix))
-        out.print(f"matrix:  {matrix_path}")
-        out.print(f"page:    {_write_page(matrix, request, results_file)}")
+        from compat.outputs import write_outputs  # loads the page's renderer
+
+        written = write_outputs(
+            matrix,
+            request.out_dir / MATRIX_NAME,
+            results=[results_file],
+            known_issues=known_issues,
+        )
+        out.print(f"matrix:  {written.matrix_path}")
+        out.print(f"page:    {written.page_path}")
     if report.interrupted:
         err.print("interrupted: finished cells are saved; `--resume` runs the rest")
-        return report.stop_code
-    lost = [r for r in report.results if failed_by_dead_proxy(r)]
-    if lost:
+    elif report.lost_to_dead_proxy:
         err.print(
-            f"the proxy died during the run: {len(lost)} cell(s) could not be judged; "
-            "`--resume` runs them again"
+            f"the proxy died during the run: {len(report.lost_to_dead_proxy)} cell(s) could "
+            "not be judged; `--resume` runs them again"
         )
-        return 1
-    if fail_on == "fail" and failures:
-        return 1
-    return 0
-
-
-def _write_page(matrix: Matrix, request: JobRequest, results: ResultsFile) -> Path:
-    from compat.known_issues import load_known_issues
-    from compat.render import write_page
-
-    # known_issues.yaml sits next to the manifest; the page shows it when it exists.
-    path = KNOWN_ISSUES
-    issues = load_known_issues(path, request.manifest) if path.is_file() else None
-    return write_page(matrix, request.out_dir, results=[results], known_issues=issues)

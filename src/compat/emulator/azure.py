@@ -15,8 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from compat.emulator.anthropic import anthropic_error, messages_routes, note_error
+from compat.emulator.anthropic import HEADER_ENVELOPES
+from compat.emulator.messages_api import anthropic_error, messages_routes
+from compat.emulator.recorder import note_error
 from compat.emulator.types import EmulatorError
+from compat.emulator.wire import Wire
 
 if TYPE_CHECKING:
     from compat.emulator.context import EmulatorContext
@@ -32,28 +35,35 @@ AZURE_ACCESS_DENIED = (
 )
 
 
-def azure_error(
-    request: Request,
-    error: EmulatorError,
-    *,
-    status: int | None = None,
-    retry_after_s: int | None = None,
-) -> Response:
+def azure_error(request: Request, error: EmulatorError) -> Response:
     """Foundry errors: Azure's shape for authentication, Anthropic's for everything else."""
     # Claude in Foundry runs on Anthropic's Messages API behind Azure's gateway, so model
     # and validation errors are Anthropic's own (source: module docstring).
     if error.kind != "authentication_error":
-        return anthropic_error(request, error, status=status, retry_after_s=retry_after_s)
-    note_error(request, error)
+        return anthropic_error(request, error)
+    note_error(request, error.kind, error.message)
     return JSONResponse({"error": {"code": "401", "message": AZURE_ACCESS_DENIED}}, status_code=401)
+
+
+def azure_not_found(request: Request) -> Response:
+    """Azure AI services' 404 for a path under `/anthropic/` that Foundry does not serve."""
+    # Source: Azure AI services' 404 body, https://learn.microsoft.com/en-us/azure/ai-services/openai/reference
+    return JSONResponse(
+        {"error": {"code": "404", "message": "Resource not found"}}, status_code=404
+    )
 
 
 def azure_routes(ctx: EmulatorContext) -> list[Route]:
     """`POST /anthropic/v1/messages` and `POST /anthropic/v1/messages/count_tokens`."""
-    return messages_routes(
-        ctx,
-        prefix="/anthropic/v1",
-        provider="azure",
-        key_headers=FOUNDRY_KEY_HEADERS,
-        render_error=azure_error,
-    )
+    return messages_routes(ctx, AZURE, under="/anthropic/v1", key_headers=FOUNDRY_KEY_HEADERS)
+
+
+# Foundry "uses the same Messages API", envelope included (source: module docstring).
+AZURE = Wire(
+    provider="azure",
+    prefixes=("/anthropic/",),
+    routes=azure_routes,
+    render_error=azure_error,
+    not_found=azure_not_found,
+    envelope_rules=HEADER_ENVELOPES,
+)

@@ -11,7 +11,7 @@ id is recognised however the provider spells it (`claude-sonnet-4-6`,
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -74,8 +74,8 @@ class Capabilities(BaseModel):
         return self.context_window
 
 
-class _TierFacts(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class _TierFacts(NamedTuple):
+    """What one model tier accepts, wherever it is served."""
 
     context_window: int
     context_window_with_1m_beta: int
@@ -85,34 +85,17 @@ class _TierFacts(BaseModel):
     dynamic_web_search: bool
 
 
+_200K, _1M = STANDARD_CONTEXT_WINDOW, ONE_MILLION_CONTEXT_WINDOW
+
 # Each fact is a rule with its evidence in rules.py: context.windows,
 # thinking.opus-4-7.no-manual, thinking.haiku-4-5.no-adaptive, effort.tiers, cache.ttls,
 # tools.web-search (dynamic filtering needs Claude 4.6 or later).
+# Columns: context window, with the 1M beta, thinking modes, effort, minimum cacheable
+# prefix, dynamic web search.
 _TIER_FACTS: dict[Tier, _TierFacts] = {
-    "haiku-4-5": _TierFacts(
-        context_window=STANDARD_CONTEXT_WINDOW,
-        context_window_with_1m_beta=STANDARD_CONTEXT_WINDOW,
-        thinking_modes=frozenset({"enabled"}),
-        supports_effort=False,
-        min_cache_tokens=4_096,
-        dynamic_web_search=False,
-    ),
-    "sonnet-4-6": _TierFacts(
-        context_window=ONE_MILLION_CONTEXT_WINDOW,
-        context_window_with_1m_beta=ONE_MILLION_CONTEXT_WINDOW,
-        thinking_modes=frozenset({"enabled", "adaptive"}),
-        supports_effort=True,
-        min_cache_tokens=1_024,
-        dynamic_web_search=True,
-    ),
-    "opus-4-7": _TierFacts(
-        context_window=ONE_MILLION_CONTEXT_WINDOW,
-        context_window_with_1m_beta=ONE_MILLION_CONTEXT_WINDOW,
-        thinking_modes=frozenset({"adaptive"}),
-        supports_effort=True,
-        min_cache_tokens=4_096,
-        dynamic_web_search=True,
-    ),
+    "haiku-4-5": _TierFacts(_200K, _200K, frozenset({"enabled"}), False, 4_096, False),
+    "sonnet-4-6": _TierFacts(_1M, _1M, frozenset({"enabled", "adaptive"}), True, 1_024, True),
+    "opus-4-7": _TierFacts(_1M, _1M, frozenset({"adaptive"}), True, 4_096, True),
 }
 
 WEB_SEARCH_BASIC = "web_search_20250305"
@@ -129,27 +112,24 @@ TOOL_SEARCH_TOOLS = frozenset(
 TOOL_SEARCH_DATED = frozenset(t for t in TOOL_SEARCH_TOOLS if t[-1].isdigit())
 
 
-class _PlatformFacts(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class _PlatformFacts(NamedTuple):
+    """The server tools one platform offers."""
 
     web_search: frozenset[str]
     tool_search: frozenset[str]
 
 
+_WEB_SEARCH_ALL = frozenset({WEB_SEARCH_BASIC}) | WEB_SEARCH_DYNAMIC
+_NONE: frozenset[str] = frozenset()
+
 # Server tools per platform: rules tools.web-search and tools.tool-search (rules.py).
+# Columns: web search tools, tool search tools.
 _PLATFORM_FACTS: dict[ProviderId, _PlatformFacts] = {
-    "anthropic": _PlatformFacts(
-        web_search=frozenset({WEB_SEARCH_BASIC}) | WEB_SEARCH_DYNAMIC,
-        tool_search=TOOL_SEARCH_TOOLS,
-    ),
-    "azure": _PlatformFacts(
-        web_search=frozenset({WEB_SEARCH_BASIC}), tool_search=TOOL_SEARCH_DATED
-    ),
-    "vertex_ai": _PlatformFacts(
-        web_search=frozenset({WEB_SEARCH_BASIC}), tool_search=TOOL_SEARCH_DATED
-    ),
-    "bedrock_invoke": _PlatformFacts(web_search=frozenset(), tool_search=TOOL_SEARCH_DATED),
-    "bedrock_converse": _PlatformFacts(web_search=frozenset(), tool_search=frozenset()),
+    "anthropic": _PlatformFacts(_WEB_SEARCH_ALL, TOOL_SEARCH_TOOLS),
+    "azure": _PlatformFacts(frozenset({WEB_SEARCH_BASIC}), TOOL_SEARCH_DATED),
+    "vertex_ai": _PlatformFacts(frozenset({WEB_SEARCH_BASIC}), TOOL_SEARCH_DATED),
+    "bedrock_invoke": _PlatformFacts(_NONE, TOOL_SEARCH_DATED),
+    "bedrock_converse": _PlatformFacts(_NONE, _NONE),
 }
 
 

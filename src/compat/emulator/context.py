@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Protocol
 
 from compat.emulator.faults import FaultPlan
+from compat.emulator.google_auth import ServiceAccountKeys, TokenRegistry
 from compat.emulator.model import Model
 from compat.emulator.recorder import Recorder
 from compat.emulator.rules import DOCUMENTED, RuleBook
 from compat.emulator.types import ModelReply, NeutralRequest
-from compat.emulator.vertex import ServiceAccountKeys, TokenRegistry
 
 
 class ModelBackend(Protocol):

@@ -57,31 +57,26 @@ class HeaderType(IntEnum):
 
 
 @dataclass(frozen=True)
-class Int8:
+class _SizedInt:
+    """An integer header value; the subclass names its wire width."""
+
+    value: int
+
+
+class Int8(_SizedInt):
     """A header value sent as a signed byte (type 2)."""
 
-    value: int
 
-
-@dataclass(frozen=True)
-class Int16:
+class Int16(_SizedInt):
     """A header value sent as a signed short (type 3)."""
 
-    value: int
 
-
-@dataclass(frozen=True)
-class Int32:
+class Int32(_SizedInt):
     """A header value sent as a signed 32-bit integer (type 4)."""
 
-    value: int
 
-
-@dataclass(frozen=True)
-class Int64:
+class Int64(_SizedInt):
     """A header value sent as a signed 64-bit integer (type 5)."""
-
-    value: int
 
 
 # Integers carry an explicit width because the wire type is part of the value; a bare int
@@ -106,7 +101,7 @@ def _encode_value(value: HeaderValue) -> bytes:
     # bool is checked first: it is an int subclass in Python but its own wire type here.
     if isinstance(value, bool):
         return bytes([HeaderType.BOOL_TRUE if value else HeaderType.BOOL_FALSE])
-    if isinstance(value, Int8 | Int16 | Int32 | Int64):
+    if isinstance(value, _SizedInt):
         header_type, fmt = _INT_FORMATS[type(value)]
         try:
             return bytes([header_type]) + struct.pack(fmt, value.value)

@@ -116,9 +116,13 @@ class Fault:
 
     @property
     def error(self) -> EmulatorError:
-        """The fault as an Anthropic-kind error (for `status` faults)."""
-        kind = _KIND_BY_STATUS[self.status or 500]
-        return EmulatorError(kind, _MESSAGE_BY_KIND[kind])
+        """The fault as an Anthropic-kind error with its status (for `status` faults)."""
+        status = self.status or 500
+        kind = _KIND_BY_STATUS[status]
+        retry_after_s = self.retry_after_s if status == 429 else None
+        return EmulatorError(
+            kind, _MESSAGE_BY_KIND[kind], status=self.status, retry_after_s=retry_after_s
+        )
 
     def apply(self, reply: ModelReply) -> ModelReply:
         """A `drop_thinking` fault answers without its thinking blocks, as a lossy hop would."""

@@ -30,75 +30,73 @@ __all__ = [
 ]
 
 _QUOTED = r"['\"“‘`]([^'\"”’`\n]{1,200})['\"”’`]"
-_NAMED_TOOL = re.compile(
-    r"\b(?:use|using|call|calling|invoke|with|via|through)\s+(?:the\s+|your\s+)?`?"
+
+
+def _phrase(*parts: str, flags: int = 0) -> re.Pattern[str]:
+    """A pattern matched in any letter case: people write instructions in any case."""
+    return re.compile("".join(parts), re.IGNORECASE | flags)
+
+
+_NAMED_TOOL = _phrase(
+    r"\b(?:use|using|call|calling|invoke|with|via|through)\s+(?:the\s+|your\s+)?`?",
     r"([A-Za-z_][\w-]*)`?\s+tool\b",
-    re.IGNORECASE,
 )
-_RUN_COMMAND = re.compile(r"\b(?:run|execute)\b[^`]*`([^`\n]+)`", re.IGNORECASE)
-_PRINT_WORD = re.compile(
-    r"\bprints?\s+(?:out\s+)?(?:just\s+|only\s+|exactly\s+)?(?:the\s+)?"
+_RUN_COMMAND = _phrase(r"\b(?:run|execute)\b[^`]*`([^`\n]+)`")
+_PRINT_WORD = _phrase(
+    r"\bprints?\s+(?:out\s+)?(?:just\s+|only\s+|exactly\s+)?(?:the\s+)?",
     r"(?:single\s+)?(?:word|text|string|line)?\s*" + _QUOTED,
-    re.IGNORECASE,
 )
-_READ_VERB = re.compile(
-    r"\b(?:read|open|view|look\s+at|inspect|summari[sz]e|load)\b", re.IGNORECASE
-)
+_READ_VERB = _phrase(r"\b(?:read|open|view|look\s+at|inspect|summari[sz]e|load)\b")
 _PATH = re.compile(r"`([^`\n]+)`|(?<![\w.:/])((?:~|\.{1,2})?/[^\s`'\"<>|]+)")
 _PATH_TRAILER = ".,;:!?)]}'\""
 _WEB_SEARCH = (
-    re.compile(r"\bweb\s+search\s+for\s+the\s+query:?\s*(.+)", re.I),
-    re.compile(r"\bsearch(?:ing)?\s+the\s+(?:web|internet)\s+(?:for|about)\s+(.+)", re.I),
-    re.compile(
-        r"\buse\s+(?:a\s+|the\s+)?web[\s-]?search(?:\s+tool)?\s+to\s+"
+    _phrase(r"\bweb\s+search\s+for\s+the\s+query:?\s*(.+)"),
+    _phrase(r"\bsearch(?:ing)?\s+the\s+(?:web|internet)\s+(?:for|about)\s+(.+)"),
+    _phrase(
+        r"\buse\s+(?:a\s+|the\s+)?web[\s-]?search(?:\s+tool)?\s+to\s+",
         r"(?:find|look\s+up|get|check|learn|see|search\s+for)\s+(.+)",
-        re.I,
     ),
-    re.compile(r"\b(?:do|run|perform)\s+a\s+web\s+search\s+(?:for|on|about)\s+(.+)", re.I),
-    re.compile(r"\bweb[\s-]?search\s+(?:for|on|about)\s+(.+)", re.I),
-    re.compile(r"\bsearch\s+online\s+(?:for|about)\s+(.+)", re.I),
-    re.compile(r"\blook\s+up\s+(.+?)\s+(?:online|on\s+the\s+(?:web|internet))\b", re.I),
-    re.compile(r"\bfind\s+(.+?)\s+(?:online|on\s+the\s+(?:web|internet))\b", re.I),
+    _phrase(r"\b(?:do|run|perform)\s+a\s+web\s+search\s+(?:for|on|about)\s+(.+)"),
+    _phrase(r"\bweb[\s-]?search\s+(?:for|on|about)\s+(.+)"),
+    _phrase(r"\bsearch\s+online\s+(?:for|about)\s+(.+)"),
+    _phrase(r"\blook\s+up\s+(.+?)\s+(?:online|on\s+the\s+(?:web|internet))\b"),
+    _phrase(r"\bfind\s+(.+?)\s+(?:online|on\s+the\s+(?:web|internet))\b"),
+    # The tool's own name is matched as written.
     re.compile(r"\bWebSearch\b(?:\s+tool)?\s+to\s+(?:find|look\s+up|search\s+for)\s+(.+)"),
 )
-_SEARCH_VERB = re.compile(r"\s*(?:please\s+)?(?:search|look\s+(?:it\s+)?up|google)\b", re.I)
+_SEARCH_VERB = _phrase(r"\s*(?:please\s+)?(?:search|look\s+(?:it\s+)?up|google)\b")
 # Where the subject of a search ends: the sentence, or the next instruction.
-_QUERY_END = re.compile(
-    r"(?<=[^\s.])[.!?](?:\s|$)|,\s*(?:then|and\s+then|and)\b|\s+(?:using|with|via)\s+the\s+"
+_QUERY_END = _phrase(
+    r"(?<=[^\s.])[.!?](?:\s|$)|,\s*(?:then|and\s+then|and)\b|\s+(?:using|with|via)\s+the\s+",
     r"|\s+then\s+|;",
-    re.IGNORECASE,
 )
 _LITERAL_REPLY = (
-    re.compile(
-        r"\b(?:reply|respond|answer|say|return)\s+(?:back\s+)?(?:with\s+)?"
-        r"(?:only\s+|just\s+|exactly\s+)?(?:the\s+)?(?:single\s+|one\s+)?"
+    _phrase(
+        r"\b(?:reply|respond|answer|say|return)\s+(?:back\s+)?(?:with\s+)?",
+        r"(?:only\s+|just\s+|exactly\s+)?(?:the\s+)?(?:single\s+|one\s+)?",
         r"(?:word|phrase|text|token|string|letter|number)?\s*:?\s*" + _QUOTED,
-        re.IGNORECASE,
     ),
-    re.compile(
-        r"\b(?:reply|respond|answer)\s+with\s+(?:only\s+|just\s+)?the\s+(?:single\s+)?"
+    _phrase(
+        r"\b(?:reply|respond|answer)\s+with\s+(?:only\s+|just\s+)?the\s+(?:single\s+)?",
         r"word\s+([\w-]{1,60})\b",
-        re.IGNORECASE,
     ),
 )
-_COUNT = re.compile(r"\bcount\s+from\s+(-?\d{1,6})\s+to\s+(-?\d{1,6})\b", re.IGNORECASE)
-_PER_LINE = re.compile(r"\b(?:per|each\s+on\s+(?:its|a))\s+(?:own\s+)?line\b", re.IGNORECASE)
+_COUNT = _phrase(r"\bcount\s+from\s+(-?\d{1,6})\s+to\s+(-?\d{1,6})\b")
+_PER_LINE = _phrase(r"\b(?:per|each\s+on\s+(?:its|a))\s+(?:own\s+)?line\b")
 _MAX_COUNT = 1_000
-_ARITHMETIC = re.compile(
-    r"\b(?:what\s+is|what's|whats|compute|calculate|evaluate|work\s+out)\s+"
+_ARITHMETIC = _phrase(
+    r"\b(?:what\s+is|what's|whats|compute|calculate|evaluate|work\s+out)\s+",
     r"(-?\d+(?:\.\d+)?)\s*([-+*/×x÷])\s*(-?\d+(?:\.\d+)?)(?!\s*[-+*/×÷\d])",
-    re.IGNORECASE,
 )
-_BRIEF = re.compile(
-    r"\b(?:(?:in\s+)?(?:one|a\s+single|single)\s+word|exactly|verbatim|word\s+for\s+word|"
+_BRIEF = _phrase(
+    r"\b(?:(?:in\s+)?(?:one|a\s+single|single)\s+word|exactly|verbatim|word\s+for\s+word|",
     r"nothing\s+else|and\s+no\s+other\s+text)\b",
-    re.IGNORECASE,
 )
-_HEX = re.compile(r"\bhex(?:adecimal)?\b", re.IGNORECASE)
+_HEX = _phrase(r"\bhex(?:adecimal)?\b")
 
-_DEFERRED_LIST = re.compile(
+_DEFERRED_LIST = _phrase(
     r"deferred tools are (?:now )?available via (\w+)[^\n]*\n(.*?)(?:</system-reminder>|\n\n|$)",
-    re.IGNORECASE | re.DOTALL,
+    flags=re.DOTALL,
 )
 _TOOL_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 

@@ -14,18 +14,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
-from pydantic import BaseModel
-
 from compat.emulator.types import ProviderId
+from compat.upstream_log import RecordedRequest
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ProviderForPath = Callable[[str], ProviderId | None]
+"""Which provider's wire a path belongs to; None for paths that are not recorded."""
 
 REDACTED = "<redacted>"
 
@@ -47,30 +51,6 @@ _SECRET_HEADERS = frozenset(
 _SECRET_NAME = re.compile(r"key|token|secret|passw|credential|signature|assertion", re.I)
 # Headers that are long, noisy and never needed to judge a cell.
 _DROPPED_HEADERS = frozenset({"content-length", "connection", "host", "accept-encoding"})
-
-CONTROL_PREFIX = "/_emulator"
-
-# Bedrock operations, by the last path segment of `/model/{modelId}/{operation}`.
-_BEDROCK_OPERATIONS: dict[str, ProviderId] = {
-    "invoke": "bedrock_invoke",
-    "invoke-with-response-stream": "bedrock_invoke",
-    "count-tokens": "bedrock_invoke",
-    "converse": "bedrock_converse",
-    "converse-stream": "bedrock_converse",
-}
-
-
-def provider_for_path(path: str) -> ProviderId | None:
-    """Which provider's wire a request path belongs to, or None for control paths."""
-    if path.startswith(CONTROL_PREFIX):
-        return None
-    if path.startswith("/anthropic/"):
-        return "azure"
-    if path.startswith("/v1/projects/") or path.startswith("/oauth2/"):
-        return "vertex_ai"
-    if path.startswith("/model/"):
-        return _BEDROCK_OPERATIONS.get(path.rsplit("/", 1)[-1], "bedrock_invoke")
-    return "anthropic"
 
 
 def _redact_header(name: str, value: str) -> str:
@@ -101,24 +81,6 @@ def redact_query(query: str) -> str:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, REDACTED if _SECRET_NAME.search(k) else v) for k, v in pairs])
-
-
-class RecordedRequest(BaseModel):
-    """One request the emulator served, as the runner and a red cell's evidence see it."""
-
-    seq: int
-    provider: ProviderId
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: Any
-    """The parsed JSON body, or the raw text when the body is not JSON."""
-    timestamp: float
-    duration_ms: float
-    status: int | None
-    error_kind: str | None = None
-    error_message: str | None = None
 
 
 def _decoded(text: str) -> Any:
@@ -238,20 +200,31 @@ class Recorder:
             self._bytes = 0
 
 
+def note_error(request: Request, kind: str, message: str) -> None:
+    """Tell the recorder which error this request got."""
+    request.state.error_kind = kind
+    request.state.error_message = message
+
+
+def note_provider(request: Request, provider: ProviderId) -> None:
+    """Tell the recorder whose request this is, where its path alone cannot tell."""
+    request.state.provider = provider
+
+
 class RecorderMiddleware:
-    """ASGI middleware recording every non-control request with its status and error kind."""
+    """ASGI middleware recording every request of a provider with its status and error kind."""
 
-    # Wire handlers report what they refused by setting `request.state.error_kind` and
-    # `request.state.error_message`; a handler may also override the provider with
-    # `request.state.provider` when the path alone cannot tell.
+    # Wire handlers report what they refused with `note_error`, and whose request it was
+    # with `note_provider` when the path alone cannot tell.
 
-    def __init__(self, app: ASGIApp, recorder: Recorder) -> None:
+    def __init__(self, app: ASGIApp, recorder: Recorder, provider_for: ProviderForPath) -> None:
         self.app = app
         self.recorder = recorder
+        self.provider_for = provider_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        provider = provider_for_path(path) if scope["type"] == "http" else None
+        provider = self.provider_for(path) if scope["type"] == "http" else None
         if provider is None:
             await self.app(scope, receive, send)
             return

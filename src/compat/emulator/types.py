@@ -42,14 +42,26 @@ ANTHROPIC_STATUS_BY_KIND: dict[str, int] = {
 class EmulatorError(Exception):
     """A request the emulated provider refuses; `kind` follows Anthropic's error types."""
 
-    def __init__(self, kind: ErrorKind, message: str) -> None:
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after_s: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind: ErrorKind = kind
         self.message = message
+        self.status = status if status is not None else ANTHROPIC_STATUS_BY_KIND[kind]
+        """The HTTP status on Anthropic's API: the kind's, unless a fault names another."""
+        self.retry_after_s = retry_after_s
+        """The `retry-after` seconds a rate-limited answer advertises."""
 
-    @property
-    def anthropic_status(self) -> int:
-        return ANTHROPIC_STATUS_BY_KIND[self.kind]
+    @classmethod
+    def invalid(cls, message: str) -> EmulatorError:
+        """An `invalid_request_error`: the request breaks one of the API's rules."""
+        return cls("invalid_request_error", message)
 
 
 class CacheCreation(BaseModel):

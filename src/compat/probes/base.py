@@ -9,15 +9,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from compat.driver import ClaudeInvocation, ClaudeRun, ProxyEndpoint, run_claude
-from compat.outcome import Fail, Pass
-from compat.probes.wire import RecordedRequest, UpstreamLog
+from compat.outcome import Fail, FailureCause, Pass
 from compat.redact import redact
+from compat.run.cells import Cell
+from compat.upstream_log import RecordedRequest, UpstreamLog
 
 NONCE_PREFIX = "COMPAT-"
 # What Claude Code retries by itself (rate limits and server errors): it runs with its
@@ -33,42 +34,54 @@ def new_nonce() -> str:
 
 
 class Verdict(BaseModel):
-    """A probe's judgement of one tier, plus what the runner records as evidence."""
+    """A probe's judgement of one tier, and everything the scheduler records as its evidence."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
     outcome: Pass | Fail
+    cause: FailureCause | None = None
+    """Why a Fail failed (None on a pass); a Fail given none was judged so by its probe."""
     retryable: bool = False
     usage: dict[str, Any] | None = None
     excerpt: str | None = None
+    evidence_key: str | None = None
+    """Text unique to this run's upstream request bodies (None: the cell's nonce)."""
+    runs: tuple[ClaudeRun, ...] = ()
+    """The claude runs the probe made, in order."""
 
-    @model_validator(mode="after")
-    def _without_secrets(self) -> Self:
-        # Every verdict passes here before the runner records it: upstream errors, judges'
-        # quotes of the reply and transcript tails can all echo a credential.
-        if isinstance(self.outcome, Fail):
-            self.outcome = Fail(error=redact(self.outcome.error))
-        if self.excerpt is not None:
-            self.excerpt = redact(self.excerpt)
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _without_secrets(cls, data: Any) -> Any:
+        # Every verdict passes here before the scheduler records it: upstream errors,
+        # judges' quotes of the reply and transcript tails can all echo a credential.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        outcome = data.get("outcome")
+        if isinstance(outcome, Fail):
+            data["outcome"] = Fail(error=redact(outcome.error))
+            data.setdefault("cause", None)
+            data["cause"] = data["cause"] or "judged"
+        else:
+            data["cause"] = None
+        if data.get("excerpt") is not None:
+            data["excerpt"] = redact(data["excerpt"])
+        return data
 
-
-@dataclass(frozen=True)
-class Cell:
-    feature_id: str
-    provider: str
-    tier: str
-
-    def __str__(self) -> str:
-        return f"{self.feature_id}/{self.provider}/{self.tier}"
+    def revised(self, **changes: Any) -> Verdict:
+        """This verdict with `changes`, validated (and redacted) again."""
+        return Verdict(**{**dict(self), **changes})
 
 
 ClaudeCall = Callable[[ClaudeInvocation], Awaitable[ClaudeRun]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ProbeContext:
-    """One cell's inputs: the model alias to ask for, a fresh nonce, and how to reach the proxy."""
+    """One cell's inputs: the model alias to ask for, a fresh nonce, and how to reach the proxy.
+
+    Probes read it and never change it: what they found goes back in their Verdict.
+    """
 
     cell: Cell
     alias: str
@@ -77,38 +90,26 @@ class ProbeContext:
     nonce: str = field(default_factory=new_nonce)
     timeout_s: float = 120.0
     scratch_root: Path | None = None
-    runs: list[ClaudeRun] = field(default_factory=list)
-    evidence_key: str = ""
-    """Text unique to this run's upstream request bodies (default: the nonce)."""
     upstream: UpstreamLog | None = None
     """What the upstream received (the emulator's recorder); None against live upstreams,
     where no record exists and the probes judge the transcript alone."""
-    upstream_since: int | None = None
-    """Requests recorded before this sequence number belong to other runs."""
-
-    def __post_init__(self) -> None:
-        self.evidence_key = self.evidence_key or self.nonce
-        if self.upstream is not None and self.upstream_since is None:
-            self.upstream_since = self.upstream.last_seq
+    upstream_since: int = 0
+    """Requests recorded up to this sequence number belong to other runs."""
 
     def upstream_requests(self, key: str | None = None) -> list[RecordedRequest] | None:
-        """This run's upstream requests (bodies holding `key`, default the evidence key).
+        """This run's upstream requests (bodies holding `key`, default the nonce).
 
         None when there is no record to read (live upstreams): a wire check is skipped,
         never passed on an empty list.
         """
         if self.upstream is None:
             return None
-        return self.upstream.query(
-            contains=key or self.evidence_key, since=self.upstream_since or 0
-        )
+        return self.upstream.query(contains=key or self.nonce, since=self.upstream_since)
 
     async def claude(self, invocation: ClaudeInvocation) -> ClaudeRun:
-        run = await run_claude(
+        return await run_claude(
             self.claude_binary, invocation, self.proxy, scratch_root=self.scratch_root
         )
-        self.runs.append(run)
-        return run
 
     def http(self) -> httpx.AsyncClient:
         """A client for the proxy, authenticated like the CLI (bearer token)."""
@@ -122,8 +123,8 @@ class ProbeContext:
         )
 
 
-def fail(message: str, **kwargs: Any) -> Verdict:
-    return Verdict(outcome=Fail(error=message), **kwargs)
+def fail(message: str, cause: FailureCause = "judged", **kwargs: Any) -> Verdict:
+    return Verdict(outcome=Fail(error=message), cause=cause, **kwargs)
 
 
 def clip(text: str | None, limit: int = 300) -> str:
@@ -186,11 +187,12 @@ def api_error_message(status: int | None, text: str | None, stderr: str = "") ->
 
 def cli_failure(run: ClaudeRun, timeout_s: float) -> Verdict | None:
     """The failures every CLI probe shares: timeout, API error, crash, no result."""
-    common = {"usage": run.usage, "excerpt": run.excerpt()}
+    common = {"usage": run.usage, "excerpt": run.excerpt(), "runs": (run,)}
     if run.timed_out:
         return fail(
             f"claude did not finish within {timeout_s:.0f}s (the per-cell --timeout); "
             "its process group was killed",
+            cause="timeout",
             **common,
         )
     status = run.api_error_status
@@ -198,6 +200,7 @@ def cli_failure(run: ClaudeRun, timeout_s: float) -> Verdict | None:
     if status is not None or (result is not None and result.is_error):
         return fail(
             api_error_message(status, result.result if result else None, run.stderr),
+            cause="refused",
             retryable=status in RETRYABLE_STATUSES,
             **common,
         )
@@ -206,6 +209,7 @@ def cli_failure(run: ClaudeRun, timeout_s: float) -> Verdict | None:
         return fail(
             f"claude exited with code {run.exit_code} without a result event"
             + (f": {stderr}" if stderr else ""),
+            cause="crashed",
             **common,
         )
     return None
@@ -220,6 +224,26 @@ class Probe(ABC):
 
     @abstractmethod
     async def run(self, ctx: ProbeContext) -> Verdict: ...
+
+    def evidence_key(self, ctx: ProbeContext) -> str:
+        """Text unique to this run's upstream request bodies."""
+        return ctx.nonce
+
+
+class HttpProbe(Probe):
+    """A probe that is one HTTP call to the proxy, judged on its response."""
+
+    path: ClassVar[str]
+    headers: ClassVar[dict[str, str]] = {}
+    request_body: ClassVar[Callable[[ProbeContext], dict[str, Any]]]
+    judge_response: ClassVar[Callable[[httpx.Response, ProbeContext], Verdict]]
+
+    async def run(self, ctx: ProbeContext) -> Verdict:
+        async with ctx.http() as client:
+            response = await client.post(
+                self.path, json=self.request_body(ctx), headers=self.headers
+            )
+        return self.judge_response(response, ctx).revised(evidence_key=self.evidence_key(ctx))
 
 
 class CliProbe(Probe):
@@ -239,22 +263,24 @@ class CliProbe(Probe):
         return None
 
     def verdict(self, run: ClaudeRun, ctx: ProbeContext) -> Verdict:
+        key = self.evidence_key(ctx)
         failure = cli_failure(run, ctx.timeout_s)
-        records = ctx.upstream_requests()
+        records = ctx.upstream_requests(key)
         wire = self.wire_problem(run, ctx, records) if records is not None else None
         if failure is not None:
-            if wire is None or failure.retryable:
-                return failure
-            # What the proxy dropped explains the upstream's refusal: say both.
+            if wire is None or failure.retryable or failure.cause != "refused":
+                return failure.revised(evidence_key=key)
+            # What the proxy dropped explains the upstream's refusal: say both. (A timeout
+            # or a crash explains the missing answer itself.)
             assert isinstance(failure.outcome, Fail)
-            return Verdict(
-                outcome=Fail(error=f"{wire}; {failure.outcome.error}"),
-                usage=failure.usage,
-                excerpt=failure.excerpt,
+            return failure.revised(
+                outcome=Fail(error=f"{wire}; {failure.outcome.error}"), evidence_key=key
             )
         problem = wire or self.judge(run, ctx)
         outcome: Pass | Fail = Pass() if problem is None else Fail(error=problem)
-        return Verdict(outcome=outcome, usage=run.usage, excerpt=run.excerpt())
+        return Verdict(
+            outcome=outcome, usage=run.usage, excerpt=run.excerpt(), evidence_key=key, runs=(run,)
+        )
 
     async def run(self, ctx: ProbeContext) -> Verdict:
         return self.verdict(await ctx.claude(self.invocation(ctx)), ctx)

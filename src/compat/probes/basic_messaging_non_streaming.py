@@ -15,7 +15,7 @@ import httpx
 from compat.outcome import Pass
 from compat.probes import register, wire
 from compat.probes.base import (
-    Probe,
+    HttpProbe,
     ProbeContext,
     Verdict,
     clip,
@@ -69,10 +69,8 @@ def judge_non_streaming(response: httpx.Response, ctx: ProbeContext) -> Verdict:
 
 
 @register
-class BasicMessagingNonStreaming(Probe):
+class BasicMessagingNonStreaming(HttpProbe):
     feature_id = "basic_messaging_non_streaming"
-
-    async def run(self, ctx: ProbeContext) -> Verdict:
-        async with ctx.http() as client:
-            response = await client.post("/v1/messages", json=non_streaming_body(ctx))
-        return judge_non_streaming(response, ctx)
+    path = "/v1/messages"
+    request_body = staticmethod(non_streaming_body)
+    judge_response = staticmethod(judge_non_streaming)

@@ -10,7 +10,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
 from compat.probes.prompts import echo_invocation, streaming_problem
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 MIN_TEXT_DELTAS = 2
 

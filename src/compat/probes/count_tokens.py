@@ -15,7 +15,7 @@ import httpx
 
 from compat.outcome import Pass
 from compat.probes import register, wire
-from compat.probes.base import Probe, ProbeContext, Verdict, clip, fail, http_error
+from compat.probes.base import HttpProbe, ProbeContext, Verdict, clip, fail, http_error
 
 # LiteLLM labels where its count came from: `provider` or `token_count_model` (the
 # upstream's counting API, for the route's model or a mapped one) or `local_estimate`.
@@ -76,10 +76,8 @@ def judge_count(response: httpx.Response, ctx: ProbeContext) -> Verdict:
 
 
 @register
-class CountTokens(Probe):
+class CountTokens(HttpProbe):
     feature_id = "count_tokens"
-
-    async def run(self, ctx: ProbeContext) -> Verdict:
-        async with ctx.http() as client:
-            response = await client.post("/v1/messages/count_tokens", json=count_tokens_body(ctx))
-        return judge_count(response, ctx)
+    path = "/v1/messages/count_tokens"
+    request_body = staticmethod(count_tokens_body)
+    judge_response = staticmethod(judge_count)

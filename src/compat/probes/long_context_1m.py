@@ -18,7 +18,7 @@ from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
 from compat.probes.prompt_caching import number
 from compat.probes.prompts import ask_with_blocks
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 # ~4 characters per token for plain English prose: 1,000,000 characters is about
 # 250k tokens, comfortably above the 200k standard window and far below 1M.

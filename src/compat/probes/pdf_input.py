@@ -13,9 +13,18 @@ from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
 from compat.probes.media import one_line_pdf
 from compat.probes.prompts import ask_with_blocks, attachment_problem
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 PDF_PROMPT = "What text does this PDF document contain? Reply with that text exactly."
+
+
+def secret_line(ctx: ProbeContext) -> str:
+    return f"The secret code is {ctx.nonce}"
+
+
+def pdf_data(ctx: ProbeContext) -> str:
+    """This run's PDF, base64: the same bytes for the invocation and the evidence key."""
+    return base64.b64encode(one_line_pdf(secret_line(ctx))).decode()
 
 
 @register
@@ -23,16 +32,17 @@ class PdfInput(CliProbe):
     feature_id = "pdf_input"
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
-        pdf = one_line_pdf(f"The secret code is {ctx.nonce}")
-        data = base64.b64encode(pdf).decode()
-        # The PDF's tail (xref) is the same for every run; mark by where the nonce sits.
-        at = pdf.index(ctx.nonce.encode()) // 3 * 4
-        ctx.evidence_key = data[at : at + 16]
         document = {
             "type": "document",
-            "source": {"type": "base64", "media_type": "application/pdf", "data": data},
+            "source": {"type": "base64", "media_type": "application/pdf", "data": pdf_data(ctx)},
         }
         return ask_with_blocks(ctx, document, {"type": "text", "text": PDF_PROMPT})
+
+    def evidence_key(self, ctx: ProbeContext) -> str:
+        pdf = one_line_pdf(secret_line(ctx))
+        # The PDF's tail (xref) is the same for every run; mark by where the nonce sits.
+        at = pdf.index(ctx.nonce.encode()) // 3 * 4
+        return pdf_data(ctx)[at : at + 16]
 
     def wire_problem(
         self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]

@@ -7,7 +7,7 @@ from typing import Any
 
 from compat.driver import AssistantEvent, ClaudeRun
 from compat.probes import wire
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 
 def model_turns(run: ClaudeRun) -> int:

@@ -7,7 +7,7 @@ from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext
 from compat.probes.prompt_caching import breakpoints_problem, caching_problem
 from compat.probes.prompts import bash_invocation
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 
 @register

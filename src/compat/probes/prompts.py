@@ -13,7 +13,7 @@ import sys
 from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import wire
 from compat.probes.base import ProbeContext, clip, expect_nonce
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 # `dontAsk` denies, without prompting, every tool call that no rule pre-approves.
 PERMISSION_ARGS = ("--permission-mode", "dontAsk")

@@ -16,7 +16,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext, clip
 from compat.probes.prompts import ask, offered_problem
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 TOOL = "StructuredOutput"
 

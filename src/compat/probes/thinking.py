@@ -11,7 +11,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
 from compat.probes.prompts import ask, signed_thinking_problem
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 EFFORT = "high"
 # The effort parameter is offered for Claude Opus 4.5 and later and Sonnet 4.6, not for

@@ -11,7 +11,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext
 from compat.probes.prompts import bash_invocation, judge_bash_round_trip, signed_thinking_problem
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 
 def thinking_returned_problem(run: ClaudeRun, records: list[RecordedRequest]) -> str | None:

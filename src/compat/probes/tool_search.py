@@ -10,13 +10,13 @@ naming the deferred weather tool.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from compat.outcome import Pass
 from compat.probes import register, wire
-from compat.probes.base import Probe, ProbeContext, Verdict, clip, fail, http_error
+from compat.probes.base import HttpProbe, ProbeContext, Verdict, clip, fail, http_error
 
 # Anthropic's tool search tool (regex variant) and the beta that enables it.
 # https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/tool-search-tool
@@ -101,15 +101,12 @@ def judge_tool_search(response: httpx.Response, ctx: ProbeContext) -> Verdict:
 
 
 @register
-class ToolSearch(Probe):
+class ToolSearch(HttpProbe):
     feature_id = "tool_search"
+    path = "/v1/messages"
+    headers: ClassVar[dict[str, str]] = {"anthropic-beta": TOOL_SEARCH_BETA}
+    request_body = staticmethod(tool_search_body)
+    judge_response = staticmethod(judge_tool_search)
 
-    async def run(self, ctx: ProbeContext) -> Verdict:
-        ctx.evidence_key = weather_tool_name(ctx)
-        async with ctx.http() as client:
-            response = await client.post(
-                "/v1/messages",
-                json=tool_search_body(ctx),
-                headers={"anthropic-beta": TOOL_SEARCH_BETA},
-            )
-        return judge_tool_search(response, ctx)
+    def evidence_key(self, ctx: ProbeContext) -> str:
+        return weather_tool_name(ctx)

@@ -11,7 +11,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext
 from compat.probes.prompts import bash_invocation, bash_wire_problem, judge_bash_round_trip
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 
 @register

@@ -17,7 +17,7 @@ from compat.probes.prompts import (
     judge_bash_round_trip,
     streaming_problem,
 )
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 MIN_INPUT_DELTAS = 2
 

@@ -14,7 +14,7 @@ from compat.probes import register
 from compat.probes.base import CliProbe, ProbeContext, clip, payload_marker
 from compat.probes.media import hex_colour, solid_png
 from compat.probes.prompts import ask_with_blocks, attachment_problem
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 VISION_PROMPT = (
     "This image is a single solid colour. Reply with its exact hex colour code, "
@@ -28,18 +28,24 @@ def colour_of(ctx: ProbeContext) -> tuple[int, int, int]:
     return ((seed >> 16) & 0xFF, (seed >> 8) & 0xFF, seed & 0xFF)
 
 
+def image_data(ctx: ProbeContext) -> str:
+    """This run's PNG, base64: the same bytes for the invocation and the evidence key."""
+    return base64.b64encode(solid_png(colour_of(ctx))).decode()
+
+
 @register
 class Vision(CliProbe):
     feature_id = "vision"
 
     def invocation(self, ctx: ProbeContext) -> ClaudeInvocation:
-        data = base64.b64encode(solid_png(colour_of(ctx))).decode()
-        ctx.evidence_key = payload_marker(data)
         image = {
             "type": "image",
-            "source": {"type": "base64", "media_type": "image/png", "data": data},
+            "source": {"type": "base64", "media_type": "image/png", "data": image_data(ctx)},
         }
         return ask_with_blocks(ctx, image, {"type": "text", "text": VISION_PROMPT})
+
+    def evidence_key(self, ctx: ProbeContext) -> str:
+        return payload_marker(image_data(ctx))
 
     def wire_problem(
         self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]

@@ -13,7 +13,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun, UserEvent
 from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext, clip
 from compat.probes.prompts import ask
-from compat.probes.wire import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 SERVER_TOOL_PREFIX = "web_search_"
 

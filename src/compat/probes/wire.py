@@ -25,13 +25,11 @@ https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
 
-from compat.emulator.recorder import RecordedRequest
+from compat.upstream_log import RecordedRequest
 
 __all__ = [
-    "RecordedRequest",
-    "UpstreamLog",
     "answered",
     "betas",
     "blocks",
@@ -55,15 +53,6 @@ _CONVERSE_KINDS = {
     "toolResult": "tool_result",
     "cachePoint": "cache_point",
 }
-
-
-class UpstreamLog(Protocol):
-    """The requests the upstream served: the emulator's recorder (`compat.emulator.recorder`)."""
-
-    @property
-    def last_seq(self) -> int: ...
-
-    def query(self, *, contains: str | None = None, since: int = 0) -> list[RecordedRequest]: ...
 
 
 def _body(record: RecordedRequest) -> dict[str, Any]:

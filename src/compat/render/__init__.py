@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compat.render.html import PAGE_FILENAME, render_html, write_page
+from compat.render.html import render_html, write_page
 from compat.render.markdown import GITHUB_COMMENT_LIMIT, render_markdown
 
-__all__ = ["GITHUB_COMMENT_LIMIT", "PAGE_FILENAME", "render_html", "render_markdown", "write_page"]
+__all__ = ["GITHUB_COMMENT_LIMIT", "render_html", "render_markdown", "write_page"]

@@ -18,6 +18,7 @@ from compat.known_issues import KnownIssue, KnownIssues, ready_to_remove
 from compat.manifest import Manifest
 from compat.matrix import Matrix
 from compat.outcome import Evidence, ResultsFile, TierResult
+from compat.paths import PAGE_NAME
 from compat.render.view import (
     EMULATED_HEADLINE,
     EMULATED_NOTE,
@@ -31,7 +32,6 @@ from compat.render.view import (
     status_counts,
 )
 
-PAGE_FILENAME = "index.html"
 TIER_TEXT_LIMIT = 4000
 BODY_EXCERPT_LIMIT = 2000
 TRANSCRIPT_LIMIT = 2000
@@ -314,7 +314,7 @@ def write_page(
     manifest: Manifest | None = None,
 ) -> Path:
     """Write `out_dir/index.html` atomically and return its path."""
-    target = out_dir / PAGE_FILENAME
+    target = out_dir / PAGE_NAME
     page = render_html(matrix, results=results, known_issues=known_issues, manifest=manifest)
     write_atomic(target, page)
     return target
