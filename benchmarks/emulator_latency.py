@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 
+from compat.emulator.rules import DOCUMENTED
+
 REPO = Path(__file__).resolve().parent.parent
 CLAUDE_BODY = REPO / "tests" / "fixtures" / "claude_requests" / "basic_request.json"
 HEADERS = {"x-api-key": "bench", "anthropic-version": "2023-06-01"}
@@ -32,11 +34,21 @@ SMALL_BODY: dict[str, Any] = {
     "stream": True,
     "messages": [{"role": "user", "content": "Reply with exactly: COMPAT-b3nch01"}],
 }
-# The real claude CLI's first request (87 KB) with the betas it sends.
-CLAUDE_BETAS = (
-    "claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,"
-    "thinking-token-count-2026-05-13,advanced-tool-use-2025-11-20,effort-2025-11-24,"
-    "thinking-display-updates-2026-08-18"
+# The real claude CLI's first request (87 KB) with the betas it sends, less those only the
+# client's evidence admits: `compat emulate` enforces the documented rules alone.
+CLAUDE_SENT_BETAS = (
+    "claude-code-20250219",
+    "interleaved-thinking-2025-05-14",
+    "context-management-2025-06-27",
+    "thinking-token-count-2026-05-13",
+    "advanced-tool-use-2025-11-20",
+    "effort-2025-11-24",
+    "thinking-display-updates-2026-08-18",
+)
+CLAUDE_BETAS = ",".join(
+    beta
+    for beta in CLAUDE_SENT_BETAS
+    if beta in DOCUMENTED.accepted_betas("anthropic", "sonnet-4-6")
 )
 
 
