@@ -60,8 +60,7 @@ class Verdict(BaseModel):
         outcome = data.get("outcome")
         if isinstance(outcome, Fail):
             data["outcome"] = Fail(error=redact(outcome.error))
-            data.setdefault("cause", None)
-            data["cause"] = data["cause"] or "judged"
+            data["cause"] = data.get("cause") or "judged"
         else:
             data["cause"] = None
         if data.get("excerpt") is not None:

@@ -23,7 +23,7 @@ def secret_line(ctx: ProbeContext) -> str:
 
 
 def pdf_data(ctx: ProbeContext) -> str:
-    """This run's PDF, base64: the same bytes for the invocation and the evidence key."""
+    """This run's PDF, base64."""
     return base64.b64encode(one_line_pdf(secret_line(ctx))).decode()
 
 
@@ -42,7 +42,7 @@ class PdfInput(CliProbe):
         pdf = one_line_pdf(secret_line(ctx))
         # The PDF's tail (xref) is the same for every run; mark by where the nonce sits.
         at = pdf.index(ctx.nonce.encode()) // 3 * 4
-        return pdf_data(ctx)[at : at + 16]
+        return base64.b64encode(pdf).decode()[at : at + 16]
 
     def wire_problem(
         self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
