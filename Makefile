@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # The Claude Code release `make matrix` and the test suite drive (from the npm registry).
 CLAUDE_CODE_VERSION ?= 2.1.329
 
-.PHONY: install lock lock-tools lock-litellm docs test lint lint-workflows litellm claude deps system matrix \
+.PHONY: install lock lock-tools lock-litellm bump-litellm docs test lint lint-workflows litellm claude deps system matrix \
 	sample clean
 
 $(UV): requirements/uv.txt
@@ -46,6 +46,14 @@ lock-litellm: $(STAMP)
 		-o src/compat/proxy/locks/litellm-$(LITELLM_VERSION).txt
 	sed -i '1i # LiteLLM $(LITELLM_VERSION) as compat installs it: every package pinned with its hashes.\n# Refresh: make lock-litellm LITELLM_VERSION=$(LITELLM_VERSION)' \
 		src/compat/proxy/locks/litellm-$(LITELLM_VERSION).txt
+
+# Move the default release to the newest installable one on PyPI: lock it, then point
+# DEFAULT_LITELLM_VERSION at it. Compare the grid at both releases before committing.
+bump-litellm: $(STAMP)
+	version="$$($(BIN)/compat resolve litellm --source pypi)" && \
+	$(MAKE) lock-litellm LITELLM_VERSION="$$version" && \
+	sed -i "s/^DEFAULT_LITELLM_VERSION = \".*\"/DEFAULT_LITELLM_VERSION = \"$$version\"/" \
+		src/compat/proxy/venv.py
 
 # Documents generated from the code (a test fails when one is stale).
 docs: $(STAMP)

@@ -30,7 +30,7 @@ def test_help_lists_every_command_and_nothing_else(compat_cli):
     assert proc.returncode == 0
     expected = {
         "build", "proxy-config", "boot-proxy", "doctor", "emulate", "diff", "run", "render",
-        "install", "resolve", "publish", "oracle",
+        "install", "resolve", "publish", "oracle", "history", "bisect", "advisories", "cache",
     }  # fmt: skip
     listed = {
         line.split("│")[1].split()[0]

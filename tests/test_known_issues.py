@@ -144,3 +144,52 @@ def test_ready_to_remove_only_when_every_cell_passes(tmp_path: Path):
     assert ready_to_remove(failing, healed)
     broken = with_cell(matrix, "count_tokens", "vertex_ai", Fail(error="e"))
     assert not ready_to_remove(passing, broken)
+
+
+def test_bisect_records_fixed_in_and_keeps_every_comment(tmp_path):
+    from compat.known_issues import record_fixed_in
+
+    path = tmp_path / "known_issues.yaml"
+    path.write_text(
+        "# The file's documentation stays.\n"
+        'schema_version: "1"\n'
+        "issues:\n"
+        "  - id: first\n"
+        "    title: One  # inline comment\n"
+        "  - id: vertex-stream\n"
+        "    # why this issue exists\n"
+        "    title: Two\n"
+        "  - id: last\n"
+        "    title: Three\n"
+    )
+    assert record_fixed_in(path, "vertex-stream", "1.92.0")
+    text = path.read_text()
+    assert "# The file's documentation stays." in text and "# inline comment" in text
+    assert '  - id: vertex-stream\n    fixed_in: "1.92.0"\n' in text
+    assert text.count("fixed_in") == 1
+    # A second bisect replaces the release rather than adding another line.
+    assert record_fixed_in(path, "vertex-stream", "1.91.0")
+    assert not record_fixed_in(path, "vertex-stream", "1.91.0")
+    text = path.read_text()
+    assert '    fixed_in: "1.91.0"\n' in text and text.count("fixed_in") == 1
+    with pytest.raises(InputError, match="no issue with id 'nope'"):
+        record_fixed_in(path, "nope", "1.0.0")
+
+
+def test_affects_is_a_version_range_and_fixed_in_a_release(tmp_path):
+    from compat.known_issues import KnownIssue
+
+    base = {
+        "id": "x",
+        "title": "t",
+        "cells": [{"feature": "vision", "provider": "vertex_ai"}],
+        "symptom": "s",
+        "workaround": "w",
+        "status": "open",
+    }
+    issue = KnownIssue.model_validate({**base, "affects": ">=1.83.0,<1.92.0", "fixed_in": "1.92.0"})
+    assert issue.affects_release("1.90.7") and not issue.affects_release("1.92.0")
+    with pytest.raises(ValueError, match="version specifier"):
+        KnownIssue.model_validate({**base, "affects": "since 1.83"})
+    with pytest.raises(ValueError, match="release version"):
+        KnownIssue.model_validate({**base, "fixed_in": "soon"})

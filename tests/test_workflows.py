@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 MATRIX_WORKFLOW = WORKFLOWS / "compat-matrix.yml"
 GATE_WORKFLOW = WORKFLOWS / "compat-pr-gate.yml"
+HISTORY_WORKFLOW = WORKFLOWS / "compat-history.yml"
 # Commands the workflows call that are wired after this file was written; their flags are
 # checked as soon as they are registered.
 PENDING_COMMANDS = frozenset({"publish"})
@@ -248,7 +249,7 @@ def compat_invocations(*workflows: dict[Any, Any]) -> list[list[str]]:
 def test_workflows_call_existing_commands_with_existing_flags(matrix_workflow, gate_workflow):
     root = typer.main.get_command(app)
     context = root.context_class(root)
-    invocations = compat_invocations(matrix_workflow, gate_workflow)
+    invocations = compat_invocations(matrix_workflow, gate_workflow, load(HISTORY_WORKFLOW))
     called = {words[0] for words in invocations}
     assert {"resolve", "install", "run", "build", "diff", "render", "publish"} <= called
     for words in invocations:
@@ -270,6 +271,7 @@ def test_workflows_call_existing_commands_with_existing_flags(matrix_workflow, g
     [
         (MATRIX_WORKFLOW, "make install", "$GITHUB_WORKSPACE/.venv/bin"),
         (GATE_WORKFLOW, "make -C compat install", "$GITHUB_WORKSPACE/compat/.venv/bin"),
+        (HISTORY_WORKFLOW, "make install", "$GITHUB_WORKSPACE/.venv/bin"),
     ],
     ids=lambda value: value.name if isinstance(value, Path) else None,
 )
@@ -291,7 +293,7 @@ def test_compat_is_installed_from_its_lock_before_any_job_calls_it(path, install
 
 # --- hardening: pinned actions, no persisted token, no expression in a script -------------------
 
-WORKFLOW_FILES = (MATRIX_WORKFLOW, GATE_WORKFLOW)
+WORKFLOW_FILES = (MATRIX_WORKFLOW, GATE_WORKFLOW, HISTORY_WORKFLOW)
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$")
 PINNED_REF = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
 TAG_COMMENT = re.compile(r"\s+# v\d+(?:\.\d+){0,2}")
@@ -330,7 +332,7 @@ def test_each_action_has_one_pin_across_the_workflows():
 def test_no_checkout_leaves_its_token_in_the_clone(matrix_workflow, gate_workflow):
     checkouts = [
         step
-        for step in all_steps(matrix_workflow, gate_workflow)
+        for step in all_steps(matrix_workflow, gate_workflow, load(HISTORY_WORKFLOW))
         if step.get("uses", "").startswith("actions/checkout@")
     ]
     assert checkouts
@@ -340,7 +342,7 @@ def test_no_checkout_leaves_its_token_in_the_clone(matrix_workflow, gate_workflo
 
 
 def test_no_expression_is_expanded_inside_a_script(matrix_workflow, gate_workflow):
-    for step in all_steps(matrix_workflow, gate_workflow):
+    for step in all_steps(matrix_workflow, gate_workflow, load(HISTORY_WORKFLOW)):
         # The runner pastes `${{ … }}` into the script before the shell parses it.
         assert "${{" not in step.get("run", ""), step
 
@@ -354,6 +356,25 @@ def test_the_publishing_workflow_restores_no_cache(matrix_workflow):
         if action == "actions/setup-node":
             # From v5 on, setup-node turns npm caching on by itself for some package.json files.
             assert step["with"].get("package-manager-cache") is False, step
+
+
+def test_the_history_fans_out_over_releases_and_shards_then_merges():
+    history = load(HISTORY_WORKFLOW)
+    jobs = history["jobs"]
+    plan_run = " ".join(step.get("run", "") for step in steps(jobs["plan"]))
+    assert "compat history" in plan_run and "--list-releases" in plan_run
+    assert jobs["plan"]["outputs"]["releases"] == "${{ steps.plan.outputs.releases }}"
+    matrix = jobs["run"]["strategy"]["matrix"]
+    assert matrix["release"] == "${{ fromJSON(needs.plan.outputs.releases) }}"
+    shards = matrix["shard"]
+    run_step = next(s for s in steps(jobs["run"]) if "compat history" in s.get("run", ""))
+    assert f'--shard "$SHARD/{len(shards)}"' in run_step["run"]
+    assert run_step["env"]["RELEASE"] == "${{ matrix.release }}"
+    merge = " ".join(step.get("run", "") for step in steps(jobs["merge"]))
+    assert "compat history --merge parts/" in merge
+    assert jobs["merge"]["needs"] == "run"
+    # Emulated: no provider credential is handed to any job.
+    assert "secrets." not in HISTORY_WORKFLOW.read_text()
 
 
 # --- Dockerfile -------------------------------------------------------------------------------

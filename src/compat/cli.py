@@ -60,6 +60,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "publish",
     "render",
     "oracle",
+    "advisories",
+    "cache",
+    "history",
+    "bisect",
 )
 
 for _name in COMMAND_MODULES:

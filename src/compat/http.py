@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -13,6 +13,11 @@ from compat import __version__
 from compat.durations import format_duration
 from compat.errors import CompatError
 from compat.redact import strip_url_credentials
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 TIMEOUT_SECONDS = 30.0
 BODY_EXCERPT_CHARS = 200
@@ -122,3 +127,25 @@ def send_json(
             f"{response.headers.get('content-type', 'no content type')}: {_excerpt(response)}"
         ) from None
     return JsonAnswer(data=data, response=response)
+
+
+def get_model(url: str, model: type[ModelT], what: str) -> ModelT:
+    """GET a JSON object and validate it as `model`; any problem is one CompatError."""
+    from pydantic import ValidationError
+
+    from compat.files import validation_problems
+
+    with client() as session:
+        answer = send_json(session, "GET", url, what=what)
+    if not isinstance(answer.data, dict):
+        raise CompatError(
+            f"GET {shown(url)}: expected {what} (a JSON object), "
+            f"found a {type(answer.data).__name__}"
+        )
+    try:
+        return model.model_validate(answer.data)
+    except ValidationError as exc:
+        problems = "; ".join(validation_problems(exc)[:5])
+        raise CompatError(
+            f"GET {shown(url)}: expected {what}, but the answer does not fit: {problems}"
+        ) from None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from compat.files import load_yaml, parse_model, problems_error
+from compat.errors import InputError
+from compat.files import load_yaml, parse_model, problems_error, write_atomic
 from compat.manifest import Manifest, suggest
 from compat.matrix import Matrix
 from compat.outcome import Pass
@@ -48,6 +52,34 @@ class KnownIssue(_Strict):
     workaround: str = Field(min_length=1)
     status: IssueStatus
     fix: Fix | None = None
+    affects: str | None = Field(default=None, min_length=1)
+    """The LiteLLM releases it breaks, as a version specifier (e.g. ">=1.83.0")."""
+    fixed_in: str | None = Field(default=None, min_length=1)
+    """The first release where its cells pass again; `compat bisect` records it."""
+
+    @field_validator("affects")
+    @classmethod
+    def _specifier(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                SpecifierSet(value)
+            except InvalidSpecifier:
+                raise ValueError(
+                    f"expected a version specifier such as '>=1.83.0,<1.84.0', got {value!r}"
+                ) from None
+        return value
+
+    @field_validator("fixed_in")
+    @classmethod
+    def _release(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Version(value)
+            except InvalidVersion:
+                raise ValueError(
+                    f"expected a release version such as 1.84.10, got {value!r}"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _fixed_needs_a_fix(self) -> KnownIssue:
@@ -58,6 +90,10 @@ class KnownIssue(_Strict):
 
     def covers(self, feature: str, provider: str) -> bool:
         return any(c.feature == feature and c.provider == provider for c in self.cells)
+
+    def affects_release(self, release: str) -> bool:
+        """Whether `release` is in the issue's range (every release when it names none)."""
+        return self.affects is None or Version(release) in SpecifierSet(self.affects)
 
 
 class KnownIssues(_Strict):
@@ -132,3 +168,47 @@ def load_known_issues(path: Path, manifest: Manifest) -> KnownIssues:
     if problems:
         raise problems_error(path, problems)
     return known
+
+
+_ENTRY = re.compile(r"^(?P<indent>\s*)-\s+id:\s*['\"]?(?P<id>[a-z0-9][a-z0-9_-]*)['\"]?\s*$")
+
+
+def record_fixed_in(path: Path, issue_id: str, release: str) -> bool:
+    """Set `fixed_in: "<release>"` on one entry of the file, keeping every comment in it.
+
+    PyYAML would drop the file's comments (its documentation), so the entry is edited as
+    text: its `fixed_in` line is replaced, or one is added after its `id`. Returns whether
+    the file changed.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(
+        (i for i, line in enumerate(lines) if (m := _ENTRY.match(line)) and m["id"] == issue_id),
+        None,
+    )
+    if start is None:
+        raise InputError(f"{path}: no issue with id {issue_id!r}")
+    match = _ENTRY.match(lines[start])
+    assert match is not None
+    field_indent = " " * (len(match["indent"]) + 2)
+    wanted = f'{field_indent}fixed_in: "{release}"\n'
+    end = start + 1
+    while (
+        end < len(lines)
+        and not _ENTRY.match(lines[end])
+        and (
+            not lines[end].strip()
+            or lines[end].startswith(field_indent)
+            or lines[end].lstrip().startswith("#")
+        )
+    ):
+        end += 1
+    for index in range(start + 1, end):
+        if lines[index].startswith(f"{field_indent}fixed_in:"):
+            if lines[index] == wanted:
+                return False
+            lines[index] = wanted
+            break
+    else:
+        lines.insert(start + 1, wanted)
+    write_atomic(path, "".join(lines))
+    return True

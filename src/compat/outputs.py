@@ -39,12 +39,17 @@ def write_outputs(
     results: list[ResultsFile] | None = None,
     known_issues: KnownIssues | None = None,
     page: bool = True,
+    timeline_href: str | None = None,
 ) -> WrittenOutputs:
     """The matrix at `matrix_path` and, with `page`, its index.html in the same directory."""
     write_atomic(matrix_path, canonical_json(matrix))
     page_path = None
     if page:
         page_path = write_page(
-            matrix, matrix_path.parent, results=results, known_issues=known_issues
+            matrix,
+            matrix_path.parent,
+            results=results,
+            known_issues=known_issues,
+            timeline_href=timeline_href,
         )
     return WrittenOutputs(matrix_path, page_path)

@@ -36,11 +36,15 @@ def die_with_parent(signum: signal.Signals = signal.SIGKILL) -> Callable[[], Non
     if prctl is None:
         return None
     parent = os.getpid()
+    return lambda: end_with_parent(parent, signum)
 
-    def preexec() -> None:
-        prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
-        # The parent may have died between fork and prctl; then nothing will ever signal us.
-        if os.getppid() != parent:
-            os.kill(os.getpid(), signum)
 
-    return preexec
+def end_with_parent(parent: int, signum: signal.Signals = signal.SIGKILL) -> None:
+    """In a child of `parent`: receive `signum` when it dies (see `die_with_parent`)."""
+    prctl = _prctl()
+    if prctl is None:
+        return
+    prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
+    # The parent may have died between fork and prctl; then nothing will ever signal us.
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signum)

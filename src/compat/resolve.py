@@ -71,11 +71,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _boundary_error(url: str, what: str, exc: ValidationError) -> CompatError:
-    problems = "; ".join(validation_problems(exc)[:5])
-    return CompatError(f"GET {url}: expected {what}, but the answer does not fit: {problems}")
-
-
 # --- Claude Code (npm) -----------------------------------------------------------------------
 
 
@@ -136,18 +131,8 @@ def fetch_packument(registry: str = NPM_REGISTRY, package: str = CLAUDE_CODE_PAC
     from compat import http
 
     url = packument_url(registry, package)
-    with http.client() as session:
-        answer = http.send_json(session, "GET", url, what=f"the npm packument of {package}")
+    packument = http.get_model(url, Packument, f"the npm packument of {package}")
     shown = http.shown(url)
-    if not isinstance(answer.data, dict):
-        raise CompatError(
-            f"GET {shown}: expected the npm packument of {package} (a JSON object), "
-            f"found a {type(answer.data).__name__}"
-        )
-    try:
-        packument = Packument.model_validate(answer.data)
-    except ValidationError as exc:
-        raise _boundary_error(shown, f"the npm packument of {package}", exc) from None
     if not packument.time:
         raise CompatError(
             f"GET {shown}: expected a non-empty `time` map of versions to publish times "

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Request, sync_playwright
 
-from browser.harness import DESKTOP, LoadedPage, OpenPage
+from browser.harness import DESKTOP, LoadedPage, OpenFile, OpenPage
 from compat.known_issues import KnownIssues
 from compat.matrix import Matrix
 from compat.outcome import ResultsFile
@@ -45,20 +45,13 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_page(browser: Browser, tmp_path: Path) -> Iterator[OpenPage]:
-    """Render a matrix with `write_page` and load the file in a fresh browser context."""
+def open_file(browser: Browser) -> Iterator[OpenFile]:
+    """Load a file in a fresh browser context, recording what it logs and requests."""
     contexts = []
 
     def load(
-        matrix: Matrix,
-        *,
-        results: list[ResultsFile] | None = None,
-        known_issues: KnownIssues | None = None,
-        viewport: dict[str, int] = DESKTOP,
-        javascript: bool = True,
+        path: Path, *, viewport: dict[str, int] = DESKTOP, javascript: bool = True
     ) -> LoadedPage:
-        out_dir = tmp_path / f"site-{len(contexts)}"
-        path = write_page(matrix, out_dir, results=results, known_issues=known_issues)
         context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
         contexts.append(context)
         page = context.new_page()
@@ -81,6 +74,28 @@ def open_page(browser: Browser, tmp_path: Path) -> Iterator[OpenPage]:
     yield load
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def open_page(open_file: OpenFile, tmp_path: Path) -> OpenPage:
+    """Render a matrix with `write_page` and load the file in a fresh browser context."""
+    sites = 0
+
+    def load(
+        matrix: Matrix,
+        *,
+        results: list[ResultsFile] | None = None,
+        known_issues: KnownIssues | None = None,
+        viewport: dict[str, int] = DESKTOP,
+        javascript: bool = True,
+    ) -> LoadedPage:
+        nonlocal sites
+        out_dir = tmp_path / f"site-{sites}"
+        sites += 1
+        path = write_page(matrix, out_dir, results=results, known_issues=known_issues)
+        return open_file(path, viewport=viewport, javascript=javascript)
+
+    return load
 
 
 @pytest.fixture(scope="session")

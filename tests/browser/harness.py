@@ -22,4 +22,7 @@ class LoadedPage:
     requests: list[str] = field(default_factory=list)
 
 
+OpenFile = Callable[..., LoadedPage]
+"""`open_file(path, viewport=..., javascript=...)`: a file loaded in a fresh context."""
 OpenPage = Callable[..., LoadedPage]
+"""`open_page(matrix, results=..., known_issues=..., ...)`: a rendered matrix, loaded."""

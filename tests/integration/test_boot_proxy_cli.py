@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from compat.proxy.venv import DEFAULT_LITELLM_VERSION
 from proxy.foreground import ForegroundProxy
 from support.cli import compat_command
 from support.proc import children_of, environment_of, pids_with_argument
@@ -92,7 +93,9 @@ def test_a_config_litellm_cannot_start_with_exits_1_quoting_the_log(
     elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr
     assert elapsed < timeout
-    assert "error: local litellm 1.106.2: the proxy's startup failed" in done.stderr
+    assert (
+        f"error: local litellm {DEFAULT_LITELLM_VERSION}: the proxy's startup failed" in done.stderr
+    )
     assert "  | ImportError: Could not import handler_instance from no_such_module" in done.stderr
     assert "Traceback (most recent call last)" not in done.stderr.split("Last lines of its log")[0]
     assert pids_with_argument(str(config)) == []

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from compat.errors import CompatError, InputError
+from compat.errors import InputError
 from compat.proxy import venv
 from compat.proxy.venv import (
     DEFAULT_LITELLM_VERSION,
+    LOCK_NAME,
     MARKER_NAME,
     PYPI_URL_ENV,
+    InstallFailed,
     InstallMarker,
     bundled_lock,
     cache_root,
@@ -87,14 +89,19 @@ def test_installed_versions_lists_complete_installs_only(cache: Path) -> None:
     assert installed_versions() == ["1.2.3", "1.10.0"]
 
 
-def test_a_failed_install_leaves_no_venv_and_explains(cache: Path) -> None:
+def test_a_failed_install_leaves_no_venv_and_explains(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PyPI's index (through uv) is real; its JSON API is not needed to fail.
+    monkeypatch.setenv(PYPI_URL_ENV, closed_port_url())
     lines: list[str] = []
-    with pytest.raises(CompatError) as caught:
+    with pytest.raises(InstallFailed) as caught:
         ensure_litellm("999.0.0", progress=lines.append)
     message = str(caught.value)
-    assert "failed" in message and "litellm[proxy,google]==999.0.0" in message
+    assert "litellm[proxy,google]==999.0.0" in message
+    assert caught.value.reason.startswith("Because there is no version of litellm")
     assert not (cache / "999.0.0").exists()
-    assert any("pip install" in line for line in lines)
+    assert any("uv pip compile" in line for line in lines)
     log = cache / ".999.0.0.install.log"
     assert log.exists() and str(log) in message
 
@@ -102,7 +109,9 @@ def test_a_failed_install_leaves_no_venv_and_explains(cache: Path) -> None:
 # ------------------------------------------------------------- how dependencies are pinned
 
 
-def test_a_release_date_comes_from_pypis_json_api(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_release_date_comes_from_pypis_json_api(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with LocalServer() as pypi:
         pypi.json(
             "/pypi/litellm/json",
@@ -119,45 +128,66 @@ def test_a_release_date_comes_from_pypis_json_api(monkeypatch: pytest.MonkeyPatc
         assert release_uploaded_at("1.98.0") == datetime(2026, 8, 22, 22, 19, 6, 952855, UTC)
         assert release_uploaded_at("1.99.0") is None  # not a release
     monkeypatch.setenv(PYPI_URL_ENV, closed_port_url())
-    assert release_uploaded_at("1.98.0") is None  # offline
+    assert release_uploaded_at("1.98.0") is None  # offline, and nothing cached for this index
 
 
-def _planned_install(monkeypatch: pytest.MonkeyPatch, version: str) -> tuple[str, list[str]]:
+def _planned_install(
+    monkeypatch: pytest.MonkeyPatch, version: str, uploaded: datetime | None = None
+) -> tuple[str, list[list[str]]]:
     """What `_install_packages` would run for `version`, and the constraint it records."""
     ran: list[list[str]] = []
-    monkeypatch.setattr(venv, "_run", lambda argv, _log, _progress: ran.append(argv))
-    constraint = venv._install_packages("uv", "/venv/bin/python", version, Path("log"), print)
-    [argv] = ran
-    return constraint, argv
+
+    def stream(argv, _log, _progress, *, input_text=None):
+        ran.append(argv)
+        return 0, ""
+
+    monkeypatch.setattr(venv, "_stream", stream)
+    constraint = venv._install_packages(
+        "uv", "/venv/bin/python", version, Path("log"), print, uploaded=uploaded
+    )
+    return constraint, ran
+
+
+def uv_sync(lock: Path | str) -> list[str]:
+    """The `uv pip sync` that installs exactly `lock` into the venv `_planned_install` plans."""
+    return ["uv", "pip", "sync", "--python", "/venv/bin/python", "--require-hashes", str(lock)]
 
 
 def test_a_release_with_a_shipped_lock_installs_exactly_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    constraint, argv = _planned_install(monkeypatch, DEFAULT_LITELLM_VERSION)
+    constraint, [argv] = _planned_install(monkeypatch, DEFAULT_LITELLM_VERSION)
     lock = bundled_lock(DEFAULT_LITELLM_VERSION)
     assert lock is not None
-    assert argv == [
-        "uv",
-        "pip",
-        "sync",
-        "--python",
-        "/venv/bin/python",
-        "--require-hashes",
-        str(lock),
-    ]
+    assert argv == uv_sync(lock)
     assert constraint == f"lock {lock.name}"
 
 
-def test_another_release_resolves_as_of_a_day_after_it_was_published(
-    monkeypatch: pytest.MonkeyPatch,
+def test_another_release_compiles_a_lock_as_of_a_day_after_it_was_published(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with LocalServer() as pypi:
-        uploaded = {"1.98.0": [{"upload_time_iso_8601": "2026-08-22T22:19:06Z"}]}
-        pypi.json("/pypi/litellm/json", {"releases": uploaded})
-        monkeypatch.setenv(PYPI_URL_ENV, pypi.url)
-        constraint, argv = _planned_install(monkeypatch, "1.98.0")
-    assert argv[:5] == ["uv", "pip", "install", "--python", "/venv/bin/python"]
-    assert argv[5] == "litellm[proxy,google]==1.98.0"
-    assert argv[6:] == ["--exclude-newer", "2026-08-23T22:19:06Z"]
-    assert constraint == "exclude-newer 2026-08-23T22:19:06Z"
+    uploaded = datetime(2026, 8, 22, 22, 19, 6, tzinfo=UTC)
+    constraint, [compile_argv, sync_argv] = _planned_install(monkeypatch, "1.98.0", uploaded)
+    lock = str(venv_dir("1.98.0") / LOCK_NAME)
+    assert compile_argv[:4] == ["uv", "pip", "compile", "-"]
+    assert "--generate-hashes" in compile_argv
+    assert compile_argv[-4:] == ["--exclude-newer", "2026-08-23T22:19:06Z", "-o", lock]
+    assert sync_argv == uv_sync(lock)
+    assert constraint == f"lock {LOCK_NAME} (exclude-newer 2026-08-23T22:19:06Z)"
+
+
+def test_a_release_pypi_does_not_date_resolves_with_todays_index(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    constraint, [compile_argv, _sync] = _planned_install(monkeypatch, "1.98.0", None)
+    assert "--exclude-newer" not in compile_argv
+    assert constraint == f"lock {LOCK_NAME} (today's index)"
+
+
+def test_the_default_release_is_the_newest_one_compat_ships_a_lock_for():
+    from packaging.version import Version
+
+    from compat.proxy.venv import DEFAULT_LITELLM_VERSION, LOCKS_DIR
+
+    locked = [p.stem.removeprefix("litellm-") for p in LOCKS_DIR.glob("litellm-*.txt")]
+    assert max(locked, key=Version) == DEFAULT_LITELLM_VERSION

@@ -97,6 +97,24 @@ def cells(doc: Element) -> list[Element]:
     return doc.one("table", "matrix").one("tbody").all("td")
 
 
+def assert_self_contained(doc: Element) -> None:
+    """Nothing in `doc` is fetched, and its CSP allows its one inline script by hash alone."""
+    scripts = doc.all("script")
+    assert len(scripts) == 1 and "src" not in scripts[0].attrs
+    assert doc.all("link") == [] and doc.all("img") == [] and doc.all("iframe") == []
+    assert not any("src" in e.attrs for e in doc.all())
+    style = doc.one("style").text
+    assert "url(" not in style and "@import" not in style
+    csp = next(
+        m.attrs["content"]
+        for m in doc.all("meta")
+        if m.attrs.get("http-equiv") == "Content-Security-Policy"
+    )
+    digest = base64.b64encode(hashlib.sha256(scripts[0].text.encode()).digest()).decode()
+    assert "default-src 'none'" in csp
+    assert f"script-src 'sha256-{digest}'" in csp
+
+
 def test_write_page_writes_index_html_and_returns_its_path(tmp_path: Path):
     out_dir = tmp_path / "site" / "nested"
     path = write_page(sample_matrix(), out_dir)
@@ -189,22 +207,9 @@ def test_page_is_self_contained_and_its_only_script_is_allowed_by_hash(tmp_path:
     known = sample_known_issues(tmp_path)
     page = render_html(sample_matrix(), results=[sample_results()], known_issues=known)
     doc = parse(page)
-    scripts = doc.all("script")
-    assert len(scripts) == 1 and "src" not in scripts[0].attrs
-    assert doc.all("link") == [] and doc.all("img") == [] and doc.all("iframe") == []
-    assert not any("src" in e.attrs for e in doc.all())
+    assert_self_contained(doc)
     external = [a.attrs["href"] for a in doc.all("a") if not a.attrs["href"].startswith("#")]
     assert external == ["https://github.com/BerriAI/litellm/pull/1"]  # a link, not a fetch
-    style = doc.one("style").text
-    assert "url(" not in style and "@import" not in style
-    csp = next(
-        m.attrs["content"]
-        for m in doc.all("meta")
-        if m.attrs.get("http-equiv") == "Content-Security-Policy"
-    )
-    digest = base64.b64encode(hashlib.sha256(scripts[0].text.encode()).digest()).decode()
-    assert "default-src 'none'" in csp
-    assert f"script-src 'sha256-{digest}'" in csp
 
 
 def test_legend_explains_every_status():
@@ -386,3 +391,23 @@ def test_cli_unknown_cell_in_known_issues_is_an_input_error(
         in proc.stderr
     )
     assert not (tmp_path / "index.html").exists()
+
+
+def test_a_known_issue_says_which_release_fixed_it(tmp_path: Path):
+    from compat.known_issues import KnownIssues
+
+    entry = issue("vertex-stream", [{"feature": "vision", "provider": "vertex_ai"}])
+    known = KnownIssues.model_validate(
+        {
+            "schema_version": "1",
+            "issues": [
+                {**entry, "affects": "<1.91.0", "fixed_in": "1.91.0"},
+                issue("other", [{"feature": "tool_use", "provider": "anthropic"}]),
+            ],
+        }
+    )
+    doc = parse(render_html(sample_matrix(), known_issues=known))
+    articles = {a.attrs["id"]: a for a in doc.all("article", "issue")}
+    fixed = articles["issue-vertex-stream"]
+    assert "fixed in 1.91.0" in fixed.text and "LiteLLM <1.91.0" in fixed.text
+    assert "fixed in" not in articles["issue-other"].text

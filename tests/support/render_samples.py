@@ -97,15 +97,26 @@ def issue(
     return entry
 
 
+def converse_issue() -> dict:
+    """An open issue on thinking with tool use on Bedrock Converse, which fails in the samples."""
+    return issue(
+        "converse-thinking-signature",
+        [{"feature": "thinking_with_tool_use", "provider": "bedrock_converse"}],
+    )
+
+
+def known_issues_of(tmp_path: Path, issues: list[dict]) -> KnownIssues:
+    """`issues` written to `tmp_path/known_issues.yaml` and loaded against the shipped manifest."""
+    path = write_known_issues(tmp_path / "known_issues.yaml", issues)
+    return load_known_issues(path, load_manifest(REPO_ROOT / "manifest.yaml"))
+
+
 def sample_known_issues(tmp_path: Path) -> KnownIssues:
     """One open issue on a failing cell, one fixed issue whose cell passes (ready to remove)."""
-    path = write_known_issues(
-        tmp_path / "known_issues.yaml",
+    return known_issues_of(
+        tmp_path,
         [
-            issue(
-                "converse-thinking-signature",
-                [{"feature": "thinking_with_tool_use", "provider": "bedrock_converse"}],
-            ),
+            converse_issue(),
             issue(
                 "vertex-count-tokens",
                 [{"feature": "count_tokens", "provider": "vertex_ai", "tiers": ["opus-4-7"]}],
@@ -118,4 +129,3 @@ def sample_known_issues(tmp_path: Path) -> KnownIssues:
             ),
         ],
     )
-    return load_known_issues(path, load_manifest(REPO_ROOT / "manifest.yaml"))

@@ -8,7 +8,12 @@ import typer
 
 from compat.commands.progress import status
 from compat.console import err, out
-from compat.proxy.venv import DEFAULT_LITELLM_VERSION, ensure_litellm, installed_binary
+from compat.proxy.venv import (
+    DEFAULT_LITELLM_VERSION,
+    check_release,
+    ensure_litellm,
+    installed_binary,
+)
 
 install_app = typer.Typer(
     name="install",
@@ -30,6 +35,8 @@ LitellmVersionOption = Annotated[
 def install_litellm(version: LitellmVersionOption = DEFAULT_LITELLM_VERSION) -> None:
     """Install `litellm[proxy,google]==VERSION` into its cached venv; print the binary's path."""
     if installed_binary(version) is None:
+        # Refused before the spinner starts: no "installing …" line for a release never begun.
+        check_release(version, note=lambda line: err.print(line, markup=False))
         with status(f"installing LiteLLM {version}") as progress:
             binary = ensure_litellm(version, progress=progress)
         err.print(f"installed LiteLLM {version}")

@@ -23,6 +23,11 @@ class ChannelChoice(StrEnum):
     latest = "latest"
 
 
+class SourceChoice(StrEnum):
+    github = "github"
+    pypi = "pypi"
+
+
 @resolve_app.command("claude-code")
 def resolve_claude_code(
     min_age: Annotated[
@@ -49,21 +54,61 @@ def resolve_claude_code(
 
 @resolve_app.command("litellm")
 def resolve_litellm(
-    channel: Annotated[
-        ChannelChoice,
+    source: Annotated[
+        SourceChoice,
         typer.Option(
-            "--channel", help="`stable`: vX.Y.Z-stable tags; `latest`: plain vX.Y.Z tags."
+            "--source",
+            help="`github`: the newest release tag of a channel; `pypi`: the newest PyPI "
+            "release that installs here (its dependencies resolve on this index).",
         ),
-    ] = ChannelChoice.stable,
+    ] = SourceChoice.github,
+    channel: Annotated[
+        ChannelChoice | None,
+        typer.Option(
+            "--channel",
+            help="With --source github: `stable` (vX.Y.Z-stable tags, the default) or "
+            "`latest` (plain vX.Y.Z tags).",
+        ),
+    ] = None,
+    include_prereleases: Annotated[
+        bool,
+        typer.Option(
+            "--include-prereleases",
+            help="With --source pypi: consider release candidates and dev releases too.",
+        ),
+    ] = False,
     api_url: Annotated[
         str, typer.Option("--api-url", help="GitHub API base URL.", envvar="COMPAT_GITHUB_API")
     ] = GITHUB_API,
 ) -> None:
-    """Print the newest BerriAI/litellm release tag of a channel (GITHUB_TOKEN is used if set)."""
+    """Print the LiteLLM version to test: a GitHub release tag, or PyPI's newest installable."""
+    from compat.errors import InputError
+
+    if source is SourceChoice.pypi:
+        if channel is not None:
+            raise InputError("--channel applies to --source github only (tags have channels)")
+        from compat.commands.progress import status
+        from compat.proxy.venv import PACKAGE, newest_installable
+        from compat.pypi import fetch_project
+
+        notes: list[str] = []
+        with status("finding the newest installable LiteLLM release") as progress:
+            project = fetch_project(PACKAGE, note=notes.append)
+            version = newest_installable(
+                project, notes.append, include_prereleases=include_prereleases, progress=progress
+            )
+        for line in notes:
+            err.print(line, markup=False)
+        out.print(version)
+        return
+    if include_prereleases:
+        raise InputError("--include-prereleases applies to --source pypi only")
     from compat import resolve
 
     resolved = resolve.resolve_litellm(
-        channel=channel.value, api_url=api_url, token=os.environ.get("GITHUB_TOKEN") or None
+        channel=(channel or ChannelChoice.stable).value,
+        api_url=api_url,
+        token=os.environ.get("GITHUB_TOKEN") or None,
     )
     err.print(resolved.explanation)
     out.print(resolved.version)

@@ -263,9 +263,9 @@ def _environment() -> jinja2.Environment:
 
 
 @cache
-def _script() -> tuple[Markup, str]:
-    """The inline script and its CSP hash, so the page can forbid every other script."""
-    text = resources.files("compat.render").joinpath("templates/page.js").read_text("utf-8")
+def _script(name: str = "page.js") -> tuple[Markup, str]:
+    """An inline script and its CSP hash, so the page can forbid every other script."""
+    text = resources.files("compat.render").joinpath(f"templates/{name}").read_text("utf-8")
     digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
     return Markup(text), f"'sha256-{digest}'"
 
@@ -276,8 +276,9 @@ def render_html(
     results: list[ResultsFile] | None = None,
     known_issues: KnownIssues | None = None,
     manifest: Manifest | None = None,
+    timeline_href: str | None = None,
 ) -> str:
-    """The whole page as one string; `manifest` names columns the matrix does not name."""
+    """The page as one string; `manifest` names columns, `timeline_href` links the timeline."""
     evidence = index_results(results) if results else {}
     names = {p: matrix.provider_name(p, manifest) for p in matrix.providers}
     rows = _rows(matrix, names, evidence, known_issues)
@@ -299,6 +300,7 @@ def render_html(
             failures=failures,
             evidence=_evidence(matrix, rows, evidence) if results else None,
             issues=_issues(matrix, known_issues, manifest) if known_issues is not None else None,
+            timeline_href=timeline_href,
             script=script,
             script_hash=script_hash,
         )
@@ -312,9 +314,16 @@ def write_page(
     results: list[ResultsFile] | None = None,
     known_issues: KnownIssues | None = None,
     manifest: Manifest | None = None,
+    timeline_href: str | None = None,
 ) -> Path:
     """Write `out_dir/index.html` atomically and return its path."""
     target = out_dir / PAGE_NAME
-    page = render_html(matrix, results=results, known_issues=known_issues, manifest=manifest)
+    page = render_html(
+        matrix,
+        results=results,
+        known_issues=known_issues,
+        manifest=manifest,
+        timeline_href=timeline_href,
+    )
     write_atomic(target, page)
     return target

@@ -181,10 +181,10 @@ def run_job(request: JobRequest, events: JobEvents | None = None) -> JobReport:
             try:
                 results = run_stoppable(scheduler.run(request.cells, previous))
             except STOP_SIGNALS as exc:
-                stop_code = _stop_code(exc)
+                stop_code = stop_status(exc)
                 results = journal.read()
     except STOP_SIGNALS as exc:
-        stop_code = _stop_code(exc)
+        stop_code = stop_status(exc)
         results = journal.read() if journal.path.exists() else results
     finally:
         journal.close()
@@ -217,8 +217,8 @@ def run_job(request: JobRequest, events: JobEvents | None = None) -> JobReport:
 STOP_SIGNALS = (KeyboardInterrupt, SystemExit)
 
 
-def _stop_code(exc: BaseException) -> int:
-    """The exit status a stop asks for; any other SystemExit goes on up."""
+def stop_status(exc: BaseException) -> int:
+    """The exit status a stop (Ctrl-C, SIGTERM, SIGHUP) asks for; other SystemExits go on up."""
     if isinstance(exc, KeyboardInterrupt):
         return 130
     signum = stopping_signal(exc)
