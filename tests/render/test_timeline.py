@@ -501,3 +501,20 @@ def test_index_html_links_the_timeline_only_when_told_where_it_is(tmp_path: Path
     assert "Timeline across releases" not in plain and 'id="timeline-link"' not in plain
     path = write_page(sample_matrix(), tmp_path, timeline_href="../timeline.html")
     assert 'href="../timeline.html"' in path.read_text(encoding="utf-8")
+
+
+def test_a_release_whose_proxy_did_not_start_is_a_column_saying_so():
+    history = sample_history()
+    reason = "local litellm 1.81.0: the proxy exited with status 1 before it became healthy"
+    columns = [
+        c.model_copy(update={"state": "boot_failed", "reason": reason})
+        if c.state == "install_failed"
+        else c
+        for c in history.columns
+    ]
+    doc = parse(render_timeline(history.model_copy(update={"columns": columns})))
+    th = timeline(doc).one("thead").all("th")[3]
+    assert th.one(cls="rel-state").text == "did not start"
+    notes = {li.attrs["id"]: li for li in doc.one("ol", "notes").all("li")}
+    assert notes["note-1"].attrs["data-state"] == "boot_failed"
+    assert notes["note-1"].one(cls="note-reason").text == reason

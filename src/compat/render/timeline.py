@@ -31,6 +31,7 @@ STATE_LABELS = {
     "ran": "ran",
     "install_failed": "install failed",
     "refused": "refused",
+    "boot_failed": "did not start",
     "interrupted": "interrupted",
 }
 # What a square's status means for one tier at one release (the matrix's words are per cell).
