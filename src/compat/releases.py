@@ -80,7 +80,10 @@ def _pick(
     registry: str,
 ) -> list[ReleaseT]:
     everything = [(Version(version_of(item)), item) for item in items]
-    chosen = [(v, item) for v, item in everything if keep(item) and _in_span(v, span)]
+    # Versions named without a range are the whole selection: the cadence needs a range (or
+    # nothing named at all) to apply to.
+    cadence = span is not None or not explicit
+    chosen = [(v, item) for v, item in everything if cadence and keep(item) and _in_span(v, span)]
     if minor_only:
         chosen = _newest_per_line(chosen)
     by_version = dict(everything)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from compat.history.model import (
     HistoryFile,
     ReleaseColumn,
 )
-from compat.outcome import Fail, ResultsFile
+from compat.outcome import Fail, ResultsFile, TierResult
 from compat.run.cells import CellKey
 
 ERROR_LIMIT = 240
@@ -44,6 +45,11 @@ def _point(result: object) -> CellPoint:
         first = outcome.error.strip().splitlines()[0] if outcome.error.strip() else ""
         error = first if len(first) <= ERROR_LIMIT else first[:ERROR_LIMIT] + "…"
     return CellPoint(status=outcome.status, error=error)
+
+
+def status_counts(results: Iterable[TierResult]) -> dict[str, int]:
+    """Cells per status: a column's counts."""
+    return dict(Counter(result.outcome.status for result in results))
 
 
 def cell_rows(

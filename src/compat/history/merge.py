@@ -14,6 +14,7 @@ from compat.history.assemble import (
     history_file,
     relative,
     release_dir,
+    status_counts,
 )
 from compat.history.model import HistoryFile, ReleaseColumn
 from compat.known_issues import KnownIssues
@@ -88,10 +89,7 @@ def merge_histories(
             known_issues=known_issues,
             timeline_href=f"../../{TIMELINE_NAME}",
         )
-        counts: dict[str, int] = {}
-        for file in results[column.release]:
-            for result in file.results:
-                counts[result.outcome.status] = counts.get(result.outcome.status, 0) + 1
+        counts = status_counts(r for file in results[column.release] for r in file.results)
         merged_columns.append(
             column.model_copy(
                 update={

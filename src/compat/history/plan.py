@@ -68,9 +68,6 @@ def litellm_plan(
         stable_versions=_stable_tags(note) if every == "stable" else None,
         include_prereleases=include_prereleases,
     )
-    if span is None:
-        # Only the versions named: the cadence applies within a range.
-        chosen = [r for r in chosen if r.version in explicit]
     planned = []
     for release in chosen:
         refused = None
@@ -105,8 +102,6 @@ def claude_code_plan(
         explicit=explicit,
         every=every,
     )
-    if span is None:
-        chosen = [p for p in chosen if p.version in explicit]
     return [PlannedRelease(p.version, _iso(p.published_at)) for p in chosen]
 
 

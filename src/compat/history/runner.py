@@ -27,6 +27,7 @@ from compat.history.assemble import (
     history_file,
     relative,
     release_dir,
+    status_counts,
 )
 from compat.history.model import Axis, HistoryFile, ReleaseColumn
 from compat.history.worker import ReleaseDone, ReleaseJob, run_release, worker_init
@@ -135,9 +136,7 @@ def _finished(request: HistoryRequest, release: str) -> ReleaseDone | None:
     have = {r.key for r in results.results if not failed_by_dead_proxy(r)}
     if not {c.key for c in request.cells} <= have:
         return None
-    counts: dict[str, int] = {}
-    for r in results.results:
-        counts[r.outcome.status] = counts.get(r.outcome.status, 0) + 1
+    counts = status_counts(results.results)
     page = target / PAGE_NAME
     return ReleaseDone(
         release,

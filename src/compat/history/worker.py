@@ -7,11 +7,11 @@ job owns asyncio loops and signal handlers, which only a process's main thread m
 from __future__ import annotations
 
 import signal
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from compat.errors import CompatError
+from compat.history.assemble import status_counts
 from compat.history.model import ColumnState
 from compat.manifest import load_manifest
 from compat.matrix import build_matrix, load_results
@@ -91,7 +91,7 @@ def run_release(job: ReleaseJob) -> ReleaseDone:
         known_issues=known,
         timeline_href=job.timeline_href,
     )
-    counts = Counter(r.outcome.status for r in report.results)
+    counts = status_counts(report.results)
     if report.interrupted:
         state: ColumnState = "interrupted"
         reason = "stopped before every cell ran"
@@ -103,7 +103,7 @@ def run_release(job: ReleaseJob) -> ReleaseDone:
         job.release,
         state,
         reason=reason,
-        counts=dict(counts),
+        counts=counts,
         results=report.results_path,
         matrix=written.matrix_path,
         page=written.page_path,
