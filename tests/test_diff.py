@@ -92,7 +92,7 @@ def test_added_and_removed_rows_and_providers(old):
         doc["providers"] = [p for p in doc["providers"] if p != "azure"] + ["openai"]
         doc["provider_names"].pop("azure")
         doc["provider_names"]["openai"] = "OpenAI"
-        for row in doc["features"]:
+        for row in doc["features"] + doc["gateway_contract"]["checks"]:
             row["providers"]["openai"] = row["providers"].pop("azure")
 
     diff = diff_matrices(old, changed(old, edit))
@@ -156,3 +156,19 @@ def test_cli_bad_input_is_exit_2(tmp_path, compat_cli):
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ")
     assert str(broken) in proc.stderr
+
+
+def test_a_contract_check_turning_red_is_a_regression(old):
+    assert old.gateway_contract is not None
+    check = next(
+        row for row in old.gateway_contract.checks if row.providers["anthropic"].status == "pass"
+    )
+
+    def edit(doc: dict[str, Any]) -> None:
+        row = next(r for r in doc["gateway_contract"]["checks"] if r["id"] == check.id)
+        row["providers"]["anthropic"] = {"status": "fail", "error": "pings dropped"}
+
+    diff = diff_matrices(old, changed(old, edit))
+    assert [(c.kind, c.feature, c.provider, c.detail) for c in diff.regressions] == [
+        ("regression", check.id, "anthropic", "pings dropped")
+    ]

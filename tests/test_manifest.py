@@ -29,6 +29,7 @@ FEATURES = [
     "structured_outputs",
     "count_tokens",
     "tool_search",
+    "passthrough",
     "long_context_1m",
 ]
 
@@ -64,7 +65,9 @@ def test_shipped_manifest_has_the_design_axes_in_order(manifest_path):
     assert m.tier_ids == ["haiku-4-5", "sonnet-4-6", "opus-4-7"]
     assert [t.name for t in m.tiers] == ["Haiku 4.5", "Sonnet 4.6", "Opus 4.7"]
     assert m.feature_ids == FEATURES
-    assert len(m.cells()) == 15 * 5 * 3
+    assert len(m.cells()) == 16 * 5 * 3 + len(m.check_ids) * 5
+    assert m.gateway_contract is not None and m.gateway_contract.tier == "haiku-4-5"
+    assert all(c.startswith("contract_") for c in m.check_ids)
     for tier in m.tiers:
         assert set(tier.models) == set(PROVIDERS)
     assert m.upstream_model("bedrock_invoke", "haiku-4-5") == (
@@ -115,7 +118,7 @@ def test_numeric_schema_version_is_refused(tmp_path):
 
 def test_duplicate_feature_id(tmp_path):
     msg = load_error(tmp_path, lambda d: d["features"].append(copy.deepcopy(d["features"][4])))
-    assert "features: duplicate id 'vision'" in msg
+    assert "features and gateway_contract.checks: duplicate id 'vision'" in msg
 
 
 def test_duplicate_provider_id(tmp_path):

@@ -289,6 +289,7 @@ def test_compat_keys_come_after_the_published_ones(fixtures):
         "features",
         "upstream",
         "provider_names",
+        "gateway_contract",
     ]
 
 

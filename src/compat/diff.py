@@ -102,15 +102,15 @@ def _error_of(matrix: Matrix, feature: str, provider: str) -> str | None:
 
 
 def diff_matrices(old: Matrix, new: Matrix) -> MatrixDiff:
-    """Cell by cell over the features and providers both matrices share, in the new order."""
+    """Cell by cell over the rows (features, then contract checks) and providers both share."""
     regressions: list[Change] = []
     fixes: list[Change] = []
     changes = _added_removed(
-        {r.id: r.name for r in old.features}, {r.id: r.name for r in new.features}, "feature"
+        {r.id: r.name for r in old.rows()}, {r.id: r.name for r in new.rows()}, "feature"
     )
     changes += _added_removed(_columns_of(old), _columns_of(new), "provider")
-    old_rows = {row.id: row for row in old.features}
-    for row in new.features:
+    old_rows = {row.id: row for row in old.rows()}
+    for row in new.rows():
         old_row = old_rows.get(row.id)
         if old_row is None:
             continue

@@ -178,6 +178,8 @@ class ClaudeInvocation:
     extra_args: Sequence[str] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     timeout_s: float = 120.0
+    turn_by_turn: bool = False
+    """Send each stdin message only after the CLI finished the previous turn."""
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.stdin_messages):
@@ -199,6 +201,16 @@ def build_argv(binary: Path | str, invocation: ClaudeInvocation) -> list[str]:
         return [*argv, "--input-format", "stream-json"]
     # `--` ends option parsing: some flags (--allowedTools, --betas) are variadic.
     return [*argv, "--", invocation.prompt or ""]
+
+
+def stdin_turns(invocation: ClaudeInvocation) -> list[bytes]:
+    """What goes to stdin, in writes: all at once, or one message per turn."""
+    payload = stdin_payload(invocation)
+    if payload is None:
+        return []
+    if not invocation.turn_by_turn:
+        return [payload]
+    return [line + b"\n" for line in payload.splitlines()]
 
 
 def stdin_payload(invocation: ClaudeInvocation) -> bytes | None:
@@ -243,6 +255,15 @@ class ClaudeRun:
     duration_ms: int
     timed_out: bool = False
     stdout: str = ""
+    arrivals: list[float] = field(default_factory=list)
+    """When each event's line reached compat (`time.time()`), in the order of `events`."""
+
+    def arrival(self, event: Any) -> float | None:
+        """When `event` (one of `events`) arrived; None for runs not read line by line."""
+        if len(self.arrivals) != len(self.events):
+            return None
+        index = next((i for i, e in enumerate(self.events) if e is event), None)
+        return None if index is None else self.arrivals[index]
 
     @property
     def result(self) -> ResultEvent | None:
@@ -328,6 +349,43 @@ async def _kill_group(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
+async def _talk(
+    process: asyncio.subprocess.Process,
+    turns: list[bytes],
+    lines: list[tuple[float, bytes]],
+) -> bytes:
+    """Feed stdin, keep each stdout line with the time it arrived; the whole stderr.
+
+    One entry of `turns` is written at once; each further one after the CLI reports the
+    previous turn's `result`, as a person typing the next message would.
+    """
+    assert process.stdout is not None and process.stderr is not None
+    pending = list(turns)
+
+    async def feed_next() -> None:
+        if process.stdin is None:
+            return
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            if pending:
+                process.stdin.write(pending.pop(0))
+                await process.stdin.drain()
+            if not pending:
+                process.stdin.close()
+
+    async def read_stdout() -> None:
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            lines.append((time.time(), line))
+            if pending and isinstance(parse_line(line.decode("utf-8", "replace")), ResultEvent):
+                await feed_next()
+
+    if turns:
+        await feed_next()
+    _, stderr = await asyncio.gather(read_stdout(), process.stderr.read())
+    await process.wait()
+    return stderr
+
+
 async def run_claude(
     binary: Path | str,
     invocation: ClaudeInvocation,
@@ -343,6 +401,7 @@ async def run_claude(
     argv = build_argv(binary, invocation)
     env = build_env(invocation, proxy, home=home, config_dir=config_dir)
     payload = stdin_payload(invocation)
+    turns = stdin_turns(invocation)
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(
         *argv,
@@ -357,14 +416,14 @@ async def run_claude(
         limit=64 * 1024 * 1024,
     )
     timed_out = False
+    lines: list[tuple[float, bytes]] = []
     try:
-        stdout, stderr = await asyncio.wait_for(
-            process.communicate(payload), timeout=invocation.timeout_s
-        )
+        stderr = await asyncio.wait_for(_talk(process, turns, lines), timeout=invocation.timeout_s)
+        stdout = b"".join(line for _, line in lines)
     except TimeoutError:
         timed_out = True
         await _kill_group(process)
-        stdout, stderr = b"", b""
+        stdout, stderr, lines = b"", b"", []
     except BaseException:
         await _kill_group(process)
         raise
@@ -377,6 +436,7 @@ async def run_claude(
     return ClaudeRun(
         argv=argv,
         events=parse_transcript(text),
+        arrivals=[at for at, line in lines if line.strip()],
         exit_code=None if timed_out else process.returncode,
         stderr=stderr.decode("utf-8", errors="replace"),
         duration_ms=int((time.monotonic() - started) * 1000),

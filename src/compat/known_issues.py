@@ -130,9 +130,9 @@ def _semantic_problems(known: KnownIssues, manifest: Manifest) -> list[str]:
         seen: set[tuple[str, str]] = set()
         for cell_index, cell in enumerate(issue.cells):
             where = f"issues[{index}].cells[{cell_index}]"
-            if cell.feature not in manifest.feature_ids:
+            if cell.feature not in manifest.row_ids:
                 problems.append(
-                    _unknown(f"{where}.feature", "feature", cell.feature, manifest.feature_ids)
+                    _unknown(f"{where}.feature", "feature", cell.feature, manifest.row_ids)
                 )
             if cell.provider not in manifest.provider_ids:
                 problems.append(

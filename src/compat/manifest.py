@@ -59,6 +59,30 @@ class Feature(_Strict):
     description: str = Field(min_length=1)
 
 
+class ContractCheck(_Strict):
+    """A row of the gateway-contract table: one rule of the gateway guide, checked per route."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    section: str = Field(pattern=r"^[a-z0-9-]+$")
+    """The guide's section anchor the rule is in, e.g. `streaming`."""
+    quote: str = Field(min_length=1)
+    """The guide's sentence the check enforces, as the guide words it."""
+
+
+class GatewayContract(_Strict):
+    """The second table: the gateway guide's rules, one column per provider route."""
+
+    guide: str = Field(pattern=r"^https://")
+    tier: str
+    """The one tier each check runs on: the contract is the route's, not the model's."""
+    checks: list[ContractCheck] = Field(min_length=1)
+
+    def section_url(self, check: ContractCheck) -> str:
+        return f"{self.guide}#{check.section}"
+
+
 class NotApplicableDeclaration(_Strict):
     """A declared not-applicable cell; omitting provider or tier widens it to all of them."""
 
@@ -74,6 +98,7 @@ class Manifest(_Strict):
     tiers: list[Tier] = Field(min_length=1)
     features: list[Feature] = Field(min_length=1)
     not_applicable: list[NotApplicableDeclaration] = Field(default_factory=list)
+    gateway_contract: GatewayContract | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -88,6 +113,20 @@ class Manifest(_Strict):
     @cached_property
     def feature_ids(self) -> list[str]:
         return [f.id for f in self.features]
+
+    @cached_property
+    def check_ids(self) -> list[str]:
+        """The gateway-contract checks, in table order (none without a contract table)."""
+        return [c.id for c in self.gateway_contract.checks] if self.gateway_contract else []
+
+    @cached_property
+    def row_ids(self) -> list[str]:
+        """What a cell's first coordinate may be: a feature, or a contract check."""
+        return self.feature_ids + self.check_ids
+
+    def check(self, check_id: str) -> ContractCheck:
+        assert self.gateway_contract is not None
+        return next(c for c in self.gateway_contract.checks if c.id == check_id)
 
     @cached_property
     def requests_per_minute(self) -> dict[str, int]:
@@ -121,10 +160,14 @@ class Manifest(_Strict):
         return None
 
     def cells(self) -> list[tuple[str, str, str]]:
-        """Every (feature, provider, tier) in manifest order."""
-        return [
+        """Every (feature, provider, tier) in manifest order, then every contract check's."""
+        cells = [
             (f.id, p.id, t.id) for f in self.features for p in self.providers for t in self.tiers
         ]
+        if self.gateway_contract is not None:
+            tier = self.gateway_contract.tier
+            cells += [(c, p.id, tier) for c in self.check_ids for p in self.providers]
+        return cells
 
 
 def suggest(value: str, choices: list[str]) -> str:
@@ -143,7 +186,10 @@ def _semantic_problems(m: Manifest) -> list[str]:
     problems: list[str] = []
     problems += _duplicates("providers", m.provider_ids)
     problems += _duplicates("tiers", m.tier_ids)
-    problems += _duplicates("features", m.feature_ids)
+    problems += _duplicates("features and gateway_contract.checks", m.row_ids)
+    if m.gateway_contract is not None and m.gateway_contract.tier not in m.tier_ids:
+        tier = m.gateway_contract.tier
+        problems.append(f"gateway_contract.tier: unknown tier {tier!r}{suggest(tier, m.tier_ids)}")
     aliases = [m.proxy_alias(p, t) for p in m.provider_ids for t in m.tier_ids]
     problems += _duplicates("providers[].alias_suffix gives an alias with", aliases)
     for tier_index, tier in enumerate(m.tiers):
@@ -163,7 +209,7 @@ def _semantic_problems(m: Manifest) -> list[str]:
     for index, entry in enumerate(m.not_applicable):
         where = f"not_applicable[{index}]"
         for field, value, choices in (
-            ("feature", entry.feature, m.feature_ids),
+            ("feature", entry.feature, m.row_ids),
             ("provider", entry.provider, m.provider_ids),
             ("tier", entry.tier, m.tier_ids),
         ):

@@ -39,7 +39,7 @@ PUBLISHED_KEYS = (
     "features",
 )
 """The top-level keys of the matrix LiteLLM publishes, in its order."""
-COMPAT_KEYS = ("upstream", "provider_names")
+COMPAT_KEYS = ("upstream", "provider_names", "gateway_contract")
 """compat's additions, written after the published keys and optional when reading."""
 
 
@@ -49,6 +49,25 @@ class MatrixRow(BaseModel):
     id: str
     name: str
     providers: dict[str, Outcome]
+
+
+class ContractRow(MatrixRow):
+    """A gateway-contract check per provider route, with the guide's sentence it enforces."""
+
+    guide: str
+    """The guide's section the rule is in (URL with its anchor)."""
+    quote: str
+
+
+class ContractTable(BaseModel):
+    """compat's second table: Claude Code's gateway contract, checked per provider route."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    guide: str
+    tier: str
+    """The tier every check ran on."""
+    checks: list[ContractRow]
 
 
 class Matrix(BaseModel):
@@ -67,6 +86,8 @@ class Matrix(BaseModel):
     """Absent in what LiteLLM publishes: its harness runs only against the real providers."""
     provider_names: dict[str, Annotated[str, Field(min_length=1)]] | None = None
     """Display names by provider id; ids without one are shown by the manifest's name or id."""
+    gateway_contract: ContractTable | None = None
+    """Absent in what LiteLLM publishes; an addition beside `features`, never inside it."""
 
     @model_serializer(mode="wrap")
     def _omit_absent_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -78,8 +99,13 @@ class Matrix(BaseModel):
                 data.pop(key, None)
         return data
 
+    def rows(self) -> list[MatrixRow]:
+        """Every row: the features, then the gateway-contract checks."""
+        checks = self.gateway_contract.checks if self.gateway_contract is not None else []
+        return [*self.features, *checks]
+
     def cell(self, feature_id: str, provider_id: str) -> AnyOutcome:
-        row = next(r for r in self.features if r.id == feature_id)
+        row = next(r for r in self.rows() if r.id == feature_id)
         return row.providers[provider_id]
 
     def provider_name(self, provider_id: str, manifest: Manifest | None = None) -> str:
@@ -155,7 +181,7 @@ def load_results(paths: list[Path]) -> list[LoadedResults]:
 def _check_against_manifest(manifest: Manifest, loaded: LoadedResults) -> None:
     problems = []
     axes = (
-        ("feature_id", manifest.feature_ids, set(manifest.feature_ids)),
+        ("feature_id", manifest.row_ids, set(manifest.row_ids)),
         ("provider", manifest.provider_ids, set(manifest.provider_ids)),
         ("tier", manifest.tier_ids, set(manifest.tier_ids)),
     )
@@ -194,10 +220,12 @@ def merge_results(
                 merged[result.key] = (result, item.path)
             elif previous[0].outcome != result.outcome:
                 feature, provider, tier = result.key
+                before, after = previous[0].outcome.status, result.outcome.status
+                if before == after:
+                    before, after = f"{before} (one error)", f"{after} (another)"
                 raise InputError(
                     f"conflicting results for ({feature}, {provider}, {tier}): "
-                    f"{previous[0].outcome.status} in {previous[1]} but "
-                    f"{result.outcome.status} in {item.path}"
+                    f"{before} in {previous[1]} but {after} in {item.path}"
                 )
     return {key: result for key, (result, _) in merged.items()}
 
@@ -225,20 +253,43 @@ def build_matrix(
 ) -> Matrix:
     """The matrix for `manifest` from the merged results, tiers aggregated per cell."""
     merged = merge_results(manifest, loaded)
-    rows = []
-    for feature in manifest.features:
+    tier_ids = manifest.tier_ids
+
+    def outcomes(row_id: str, tiers: list[str]) -> dict[str, AnyOutcome]:
         cells: dict[str, AnyOutcome] = {}
-        for provider in manifest.providers:
-            tiers: list[tuple[str, AnyOutcome]] = []
-            for tier in manifest.tiers:
-                result = merged.get((feature.id, provider.id, tier.id))
+        for provider in manifest.provider_ids:
+            found: list[tuple[str, AnyOutcome]] = []
+            for tier in tiers:
+                result = merged.get((row_id, provider, tier))
                 if result is not None:
-                    tiers.append((tier.id, result.outcome))
+                    found.append((tier, result.outcome))
                     continue
-                reason = manifest.not_applicable_reason(feature.id, provider.id, tier.id)
-                tiers.append((tier.id, NotApplicable(reason=reason) if reason else NotTested()))
-            cells[provider.id] = aggregate(tiers)
-        rows.append(MatrixRow(id=feature.id, name=feature.name, providers=cells))
+                reason = manifest.not_applicable_reason(row_id, provider, tier)
+                found.append((tier, NotApplicable(reason=reason) if reason else NotTested()))
+            cells[provider] = aggregate(found)
+        return cells
+
+    rows = [
+        MatrixRow(id=f.id, name=f.name, providers=outcomes(f.id, tier_ids))
+        for f in manifest.features
+    ]
+    contract = manifest.gateway_contract
+    table = None
+    if contract is not None:
+        table = ContractTable(
+            guide=contract.guide,
+            tier=contract.tier,
+            checks=[
+                ContractRow(
+                    id=c.id,
+                    name=c.name,
+                    providers=outcomes(c.id, [contract.tier]),
+                    guide=contract.section_url(c),
+                    quote=c.quote,
+                )
+                for c in contract.checks
+            ],
+        )
     return Matrix(
         generated_at=validate_timestamp(generated_at) if generated_at else utc_now(),
         litellm_version=_single(loaded, "LiteLLM version", lambda f: f.versions.litellm),
@@ -249,6 +300,7 @@ def build_matrix(
         features=rows,
         upstream=_single(loaded, "upstream mode", lambda f: f.upstream),
         provider_names={p.id: p.name for p in manifest.providers},
+        gateway_contract=table,
     )
 
 
@@ -266,11 +318,16 @@ def _shape_problems(matrix: Matrix) -> list[str]:
     problems = _duplicates("providers", matrix.providers)
     problems += _duplicates("features", [row.id for row in matrix.features])
     columns = set(matrix.providers)
-    for index, row in enumerate(matrix.features):
+    tables: list[tuple[str, list[MatrixRow]]] = [("features", list(matrix.features))]
+    if matrix.gateway_contract is not None:
+        checks = list(matrix.gateway_contract.checks)
+        problems += _duplicates("gateway_contract.checks", [row.id for row in checks])
+        tables.append(("gateway_contract.checks", checks))
+    for label, index, row in ((t, i, r) for t, rows in tables for i, r in enumerate(rows)):
         keys = list(row.providers)
         if keys == matrix.providers:
             continue
-        where = f"features[{index}] ({row.id}).providers"
+        where = f"{label}[{index}] ({row.id}).providers"
         missing = [p for p in matrix.providers if p not in row.providers]
         unknown = [p for p in keys if p not in columns]
         if missing:

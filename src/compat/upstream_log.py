@@ -11,6 +11,17 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 
+class SentEvent(BaseModel):
+    """One stream event of a streamed reply, and when the upstream handed it to its server."""
+
+    t: float
+    """`time.time()` when the frame carrying the event was handed to the HTTP server."""
+    type: str
+    """The event's type: the SSE event (`message_start`, `content_block_delta`, `ping`, ...);
+    on a Bedrock event stream the Anthropic event inside the `chunk` (or the Converse event),
+    and an `:exception` frame's exception type."""
+
+
 class RecordedRequest(BaseModel):
     """One request the upstream served, as a probe and a red cell's evidence see it."""
 
@@ -28,6 +39,11 @@ class RecordedRequest(BaseModel):
     status: int | None
     error_kind: str | None = None
     error_message: str | None = None
+    sent_events: list[SentEvent] | None = None
+    """The stream events of a streamed reply in the order they left; None when not streamed."""
+    response_body: Any = None
+    """The parsed JSON body of a reply that was not streamed, when it was JSON of at most
+    16 KiB (success and error replies alike); None otherwise."""
 
 
 class UpstreamLog(Protocol):

@@ -21,7 +21,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def failing_cells(page: Page) -> list[Locator]:
-    return page.locator('td[data-status="fail"]').all()
+    return page.locator('#matrix td[data-status="fail"]').all()
 
 
 def assert_clean(loaded: LoadedPage) -> None:
@@ -30,15 +30,15 @@ def assert_clean(loaded: LoadedPage) -> None:
     assert loaded.requests == [loaded.url], "the page fetched something besides itself"
 
 
-def test_sample_loads_clean_with_15_rows_and_5_provider_columns(open_page: OpenPage):
+def test_sample_loads_clean_with_16_rows_and_5_provider_columns(open_page: OpenPage):
     loaded = open_page(sample_matrix(), results=[sample_results()])
     page = loaded.page
     assert_clean(loaded)
-    expect(page.locator("table.matrix thead th")).to_have_count(6)
-    expect(page.locator("table.matrix tbody tr")).to_have_count(15)
-    for row in page.locator("table.matrix tbody tr").all():
+    expect(page.locator("#matrix thead th")).to_have_count(6)
+    expect(page.locator("#matrix tbody tr")).to_have_count(16)
+    for row in page.locator("#matrix tbody tr").all():
         expect(row.locator("td")).to_have_count(5)
-    assert page.locator("table.matrix thead th").all_inner_texts()[1:] == [
+    assert page.locator("#matrix thead th").all_inner_texts()[1:] == [
         "Anthropic",
         "Bedrock (Invoke)",
         "Bedrock (Converse)",
@@ -54,7 +54,7 @@ def test_every_failing_cell_shows_its_error_on_hover_and_on_focus(open_page: Ope
         o.error for row in matrix.features for o in row.providers.values() if isinstance(o, Fail)
     ]
     cells = failing_cells(page)
-    assert len(cells) == len(errors) == 4
+    assert len(cells) == len(errors) == 5
     for cell, error in zip(cells, errors, strict=True):
         tip = cell.locator(".tip")
         expect(tip).to_be_hidden()
@@ -140,7 +140,7 @@ def test_phone_width_scrolls_the_table_not_the_page(open_page: OpenPage, artifac
     page = loaded.page
     assert_clean(loaded)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    wrap = page.locator(".table-wrap")
+    wrap = page.locator(".table-wrap").first
     assert wrap.evaluate("w => w.scrollWidth > w.clientWidth"), "the table should scroll inside"
     first_column = page.locator("tbody th").first
     before = first_column.bounding_box()
@@ -183,7 +183,7 @@ def test_print_drops_sticky_columns_and_tooltips(open_page: OpenPage):
     failing = page.locator('td[data-status="fail"]').first
     failing.locator(".g").focus()
     expect(failing.locator(".tip")).to_be_hidden()
-    expect(page.locator("ol.failures li")).to_have_count(4)
+    expect(page.locator("ol.failures li")).to_have_count(12)
     assert page.locator(".card").first.evaluate("e => getComputedStyle(e).boxShadow") == "none"
 
 

@@ -117,7 +117,7 @@ def test_the_flip_square_is_marked_and_opens_the_releases_drill_down(
     assert target.evaluate("d => d.matches(':target')")
     # The release page agrees with the timeline: the tier that flipped passes there.
     expect(target.locator(".tier", has_text="opus-4-7")).to_contain_text("pass")
-    expect(page.locator("table.matrix")).to_be_visible()
+    expect(page.locator("#matrix")).to_be_visible()
     assert loaded.console_errors == [] and loaded.page_errors == []
     page.locator("#timeline-link").click()
     page.wait_for_url(site.timeline.as_uri())

@@ -23,7 +23,8 @@ def test_build_reproduces_the_golden_matrix(repo_root, fixtures, tmp_path, compa
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes() == (fixtures / "sample-matrix.json").read_bytes()
     assert proc.stdout.strip() == str(out)
-    assert "67 pass, 4 fail, 3 not_applicable, 1 not_tested" in proc.stderr
+    assert "70 pass, 5 fail, 4 not_applicable, 1 not_tested" in proc.stderr
+    assert "8 gateway-contract checks × 5 routes: 30 pass, 7 fail, 3 not_applicable" in proc.stderr
 
 
 def test_build_into_a_directory(repo_root, fixtures, tmp_path, compat_cli):

@@ -1,7 +1,7 @@
 """Every feature can turn red: a mutation of the proxy's behaviour turns its cell red.
 
 One proxy (the real LiteLLM, with compat's mutation callback loaded from its config) serves
-every test in this module. For each of the 15 features, one cell runs through the real
+every test in this module. For each of the 16 features, one cell runs through the real
 chain with the proxy taking away the beta, field, tool, block or stream increments that
 carry the feature; the cell must fail with an error naming what was lost, and the
 emulator's record must show the upstream request really was altered. The control runs the
@@ -188,6 +188,88 @@ CASES = [
         f"expected the {CONTEXT_1M} beta Claude Code sends for a `[1m]` model",
         lambda rs: all(CONTEXT_1M not in wire.betas(r) for r in rs),
     ),
+    Case(
+        "contract_unbuffered_stream",
+        "anthropic",
+        "haiku-4-5",
+        m.BUFFER_STREAM,
+        "after the upstream's last one",
+        lambda rs: all(wire.streaming(r) for r in rs),
+    ),
+    Case(
+        "contract_event_sequence",
+        "anthropic",
+        "haiku-4-5",
+        m.drop_events("message_delta"),
+        "no message_delta before message_stop",
+        lambda rs: all(wire.streaming(r) for r in rs),
+    ),
+    Case(
+        "contract_keep_alive",
+        "anthropic",
+        "haiku-4-5",
+        m.drop_events("ping"),
+        "Claude Code gave up on the stream and asked again without streaming",
+        # The stalled stream, then Claude Code's unstreamed second try.
+        lambda rs: any(not wire.streaming(r) for r in rs),
+    ),
+    Case(
+        "contract_system_array",
+        "anthropic",
+        "haiku-4-5",
+        m.set_field("system", "You are a helpful assistant."),
+        "expected `system` as Claude Code's array of blocks, it arrived str",
+        lambda rs: all(isinstance(r.body.get("system"), str) for r in rs),
+    ),
+    Case(
+        "contract_thinking_signatures",
+        "anthropic",
+        "haiku-4-5",
+        m.drop_blocks("thinking", role="assistant"),
+        "expected turn 3's request to carry the signed thinking of turn(s) 1, 2",
+        lambda rs: all(not wire.blocks(r, "thinking", role="assistant") for r in rs),
+    ),
+    Case(
+        "contract_exact_token_count",
+        "anthropic",
+        "haiku-4-5",
+        m.COUNT_LOCALLY,
+        "expected this run's count_tokens request upstream (found by its nonce), none reached it",
+        lambda rs: not any(wire.is_count_tokens(r) for r in rs),
+    ),
+    Case(
+        "contract_model_discovery",
+        "anthropic",
+        "haiku-4-5",
+        m.redirect_path("/v1/models"),
+        "Claude Code treats any redirect as a failed discovery",
+        # Answered by the proxy itself: nothing goes upstream either way.
+        lambda rs: rs == [],
+    ),
+    Case(
+        "passthrough",
+        "bedrock_invoke",
+        "haiku-4-5",
+        m.drop_field("anthropic_beta"),
+        "expected Claude Code's betas in the body `anthropic_beta`, it arrived without them",
+        lambda rs: all("anthropic_beta" not in r.body for r in rs),
+    ),
+    Case(
+        "passthrough",
+        "anthropic",
+        "haiku-4-5",
+        m.drop_header("anthropic-beta"),
+        "expected Claude Code's betas in the header `anthropic-beta`, it arrived without them",
+        lambda rs: all(not wire.betas(r) for r in rs),
+    ),
+    Case(
+        "passthrough",
+        "vertex_ai",
+        "haiku-4-5",
+        m.drop_field("anthropic_version"),
+        "expected body `anthropic_version: vertex-2023-10-16`, found None",
+        lambda rs: all("anthropic_version" not in r.body for r in rs),
+    ),
 ]
 
 
@@ -232,7 +314,7 @@ def test_the_cells_pass_with_no_mutation_switched_on(mutating, manifest, tmp_pat
     assert mutating.control.fired() == []
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.feature for case in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{case.feature}-{case.provider}" for case in CASES])
 def test_the_mutation_turns_the_cell_red_naming_what_was_lost(mutating, manifest, tmp_path, case):
     fired_before = len(mutating.control.fired())
     with mutating.control.applied(case.mutation):
@@ -241,8 +323,26 @@ def test_the_mutation_turns_the_cell_red_naming_what_was_lost(mutating, manifest
     assert fired, f"the callback never applied {case.mutation}"
     assert {entry["mutation"]["kind"] for entry in fired} == {case.mutation.kind}
     sent = messages_sent(records)
-    if case.feature != "count_tokens":
+    if case.feature not in (
+        "count_tokens",
+        "contract_exact_token_count",
+        "contract_model_discovery",
+    ):
         assert sent, "the cell's requests reached the emulator"
     assert case.altered(sent), f"the upstream requests do not show: {case.mutation}"
     assert isinstance(result.outcome, Fail), f"{case.feature} passed with {case.mutation}"
     assert case.error in result.outcome.error, result.outcome.error
+
+
+def test_the_open_lists_check_names_each_value_the_proxy_lost(mutating, manifest, tmp_path):
+    """LiteLLM already drops the unseen body field; taking the unseen beta too is named as well."""
+    cell = Cell("contract_open_lists", "anthropic", "haiku-4-5")
+    (control,), _ = run(mutating, manifest, tmp_path, [cell])
+    assert isinstance(control.outcome, Fail)
+    assert "(CLAUDE_CODE_EXTRA_BODY)" in control.outcome.error
+    assert "(ANTHROPIC_BETAS)" not in control.outcome.error
+    with mutating.control.applied(m.drop_beta("compat-unseen-*")):
+        (result,), records = run(mutating, manifest, tmp_path, [cell])
+    assert all(not any(b.startswith("compat-unseen-") for b in wire.betas(r)) for r in records)
+    assert isinstance(result.outcome, Fail)
+    assert "the unseen beta `compat-unseen-" in result.outcome.error, result.outcome.error

@@ -12,6 +12,7 @@ from compat.probes.structured_outputs import SCHEMA
 from support.recorded import (
     CLI_FEATURES,
     FIXTURES,
+    PROBES,
     drop_tool,
     judge,
     recorded_context,
@@ -24,10 +25,17 @@ def error_run(name: str, exit_code: int = 1) -> ClaudeRun:
     return ClaudeRun(argv=[], events=events, exit_code=exit_code, stderr="", duration_ms=1)
 
 
-@pytest.mark.parametrize("feature", CLI_FEATURES)
+@pytest.mark.parametrize(
+    "feature", [f for f in CLI_FEATURES if not PROBES[f].needs_upstream_record]
+)
 def test_every_cli_probe_passes_its_recording_live_on_the_transcript_alone(feature):
     ctx = recorded_context(feature, lambda records: None)
     assert judge(feature, transcript(feature), ctx).outcome == Pass()
+
+
+@pytest.mark.parametrize("feature", [f for f in CLI_FEATURES if PROBES[f].needs_upstream_record])
+def test_a_probe_judged_on_the_record_passes_its_recording_with_it(feature):
+    assert judge(feature, transcript(feature), recorded_context(feature)).outcome == Pass()
 
 
 @pytest.mark.parametrize("feature", CLI_FEATURES)

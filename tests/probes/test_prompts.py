@@ -18,8 +18,8 @@ from compat.run.cells import Cell
 from support.recorded import CLI_FEATURES, PROBES, PROXY, recorded_context
 
 
-def test_every_manifest_feature_has_exactly_one_probe(manifest_path):
-    assert sorted(PROBES) == sorted(load_manifest(manifest_path).feature_ids)
+def test_every_manifest_feature_and_contract_check_has_exactly_one_probe(manifest_path):
+    assert sorted(PROBES) == sorted(load_manifest(manifest_path).row_ids)
 
 
 def invocation(feature: str, tier: str = "sonnet-4-6"):

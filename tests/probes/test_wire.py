@@ -7,22 +7,11 @@ from typing import Any
 import pytest
 
 from compat.probes import wire
-from compat.upstream_log import RecordedRequest
+from support.recorded import made_record
 
 
 def record(path: str, body: Any, headers: dict[str, str] | None = None, status: int = 200):
-    return RecordedRequest(
-        seq=1,
-        provider="anthropic",
-        method="POST",
-        path=path,
-        query="",
-        headers=headers or {},
-        body=body,
-        timestamp=0.0,
-        duration_ms=1.0,
-        status=status,
-    )
+    return made_record(path, body, headers, status)
 
 
 ANTHROPIC = record(

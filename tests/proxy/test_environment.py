@@ -65,8 +65,37 @@ def test_emulated_mode_points_every_endpoint_at_the_emulator(config: ProxyConfig
     assert values[env.VERTEX_API_BASE] == "http://127.0.0.1:9"
     assert values[HAIKU] == "http://127.0.0.1:9"
     assert values[env.AZURE_FOUNDRY_API_BASE] == "http://127.0.0.1:9/anthropic"
-    assert environment.files == {env.GOOGLE_APPLICATION_CREDENTIALS: Path("/tmp/sa.json")}
+    assert environment.files == {
+        env.GOOGLE_APPLICATION_CREDENTIALS: Path("/tmp/sa.json"),
+        env.DEFAULT_GOOGLE_APPLICATION_CREDENTIALS: Path("/tmp/sa.json"),
+    }
     assert environment.for_host()[env.GOOGLE_APPLICATION_CREDENTIALS] == "/tmp/sa.json"
+
+
+def test_emulated_mode_points_the_pass_through_routes_at_the_emulator(config: ProxyConfig) -> None:
+    environment = emulated(config, "http://127.0.0.1:9/")
+    values = environment.values
+    assert values[env.PASSTHROUGH_ANTHROPIC_API_BASE] == "http://127.0.0.1:9"
+    # `/azure/anthropic/v1/messages` lands at the Foundry wire's `/anthropic/v1/messages`.
+    assert values[env.AZURE_API_BASE] == "http://127.0.0.1:9"
+    assert values[env.AZURE_API_KEY] == values[env.AZURE_FOUNDRY_API_KEY]
+    assert values[env.AZURE_API_KEY] in environment.secrets
+    assert values[env.DEFAULT_VERTEXAI_PROJECT] == values[env.VERTEXAI_PROJECT]
+    # Without a TLS front (a container's proxy), no HTTPS proxy is set.
+    assert env.HTTPS_PROXY not in values
+
+
+def test_the_tls_front_carries_the_proxy_to_google_s_hosts(config: ProxyConfig) -> None:
+    environment = emulated_environment(
+        "http://127.0.0.1:9",
+        Path("/tmp/sa.json"),
+        config=config,
+        litellm_version="1.106.12",
+        tls_front=("http://127.0.0.1:10", Path("/tmp/ca.pem")),
+    )
+    assert environment.values[env.HTTPS_PROXY] == "http://127.0.0.1:10"
+    assert "127.0.0.1" in environment.values[env.NO_PROXY].split(",")
+    assert environment.files[env.SSL_CERT_FILE] == Path("/tmp/ca.pem")
 
 
 def test_emulated_credentials_are_well_formed_fresh_and_secret(config: ProxyConfig) -> None:
@@ -98,7 +127,11 @@ def test_live_mode_takes_the_users_values_and_derives_real_endpoints(config: Pro
     assert values[env.VERTEX_API_BASE] == "https://us-east5-aiplatform.googleapis.com"
     assert values[HAIKU] == "https://us-east5-aiplatform.googleapis.com"
     assert "UNRELATED" not in values
-    assert environment.files == {env.GOOGLE_APPLICATION_CREDENTIALS: Path("/keys/sa.json")}
+    assert environment.files == {
+        env.GOOGLE_APPLICATION_CREDENTIALS: Path("/keys/sa.json"),
+        env.DEFAULT_GOOGLE_APPLICATION_CREDENTIALS: Path("/keys/sa.json"),
+    }
+    assert values[env.PASSTHROUGH_ANTHROPIC_API_BASE] == "https://api.anthropic.com"
     assert {"sk-ant-live-0123456789", "live-secret-0123456789"} <= environment.secrets
 
 

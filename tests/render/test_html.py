@@ -57,6 +57,11 @@ class Element:
                 found.extend(child.all(tag, cls))
         return found
 
+    def by_id(self, element_id: str) -> Element:
+        found = [e for e in self.all() if e.attrs.get("id") == element_id]
+        assert len(found) == 1, f"expected one #{element_id}, found {len(found)}"
+        return found[0]
+
     def one(self, tag: str | None = None, cls: str | None = None) -> Element:
         found = self.all(tag, cls)
         assert len(found) == 1, f"expected one {tag}.{cls}, found {len(found)}"
@@ -94,7 +99,7 @@ def parse(page: str) -> Element:
 
 
 def cells(doc: Element) -> list[Element]:
-    return doc.one("table", "matrix").one("tbody").all("td")
+    return doc.by_id("matrix").one("tbody").all("td")
 
 
 def assert_self_contained(doc: Element) -> None:
@@ -131,7 +136,7 @@ def test_meta_line_names_versions_time_and_mode():
 
 def test_table_rows_and_columns_follow_the_matrix():
     matrix = sample_matrix()
-    table = parse(render_html(matrix)).one("table", "matrix")
+    table = parse(render_html(matrix)).by_id("matrix")
     headers = [th.text for th in table.one("thead").all("th")]
     assert headers == [
         "Feature",
@@ -178,7 +183,8 @@ def test_every_cell_has_a_glyph_a_text_alternative_and_a_tooltip():
 
 def test_tooltip_ids_are_unique():
     ids = [tip.attrs["id"] for tip in parse(render_html(sample_matrix())).all(cls="tip")]
-    assert len(ids) == 75 == len(set(ids))
+    # 16 features × 5 providers, and 8 contract checks × 5 routes.
+    assert len(ids) == 120 == len(set(ids))
 
 
 def test_emulated_banner_only_for_emulated_matrices():
@@ -209,7 +215,10 @@ def test_page_is_self_contained_and_its_only_script_is_allowed_by_hash(tmp_path:
     doc = parse(page)
     assert_self_contained(doc)
     external = [a.attrs["href"] for a in doc.all("a") if not a.attrs["href"].startswith("#")]
-    assert external == ["https://github.com/BerriAI/litellm/pull/1"]  # a link, not a fetch
+    guide = "https://code.claude.com/docs/en/llm-gateway-protocol"
+    # Links, not fetches: the known issue's PR, and the gateway guide with its sections.
+    assert external[-1] == "https://github.com/BerriAI/litellm/pull/1"
+    assert all(href.startswith(guide) for href in external[:-1]) and len(external) == 10
 
 
 def test_legend_explains_every_status():
@@ -226,6 +235,15 @@ def test_failures_section_lists_each_failing_cell():
         "Thinking with tool use · Bedrock (Converse)",
         "Prompt caching (1h) · Vertex AI",
         "Tool search · Azure (Foundry)",
+        "Native API passthrough · Azure (Foundry)",
+        # The gateway contract's failures follow the features'.
+        "Open lists forwarded · Anthropic",
+        "Open lists forwarded · Azure (Foundry)",
+        "Keep-alive pings · Bedrock (Invoke)",
+        "Keep-alive pings · Bedrock (Converse)",
+        "System array forwarded unchanged · Bedrock (Invoke)",
+        "System array forwarded unchanged · Vertex AI",
+        "System array forwarded unchanged · Azure (Foundry)",
     ]
 
 
@@ -243,7 +261,9 @@ def test_drill_down_shows_each_tier_and_the_upstream_requests():
     assert all(link.tag == "a" for link in links)
     anchors = {link.attrs["href"].removeprefix("#") for link in links}
     drill_downs = {d.attrs["id"]: d for d in doc.all("details", "ev-cell")}
-    assert set(drill_downs) == anchors and len(anchors) == 74
+    contract = [td.one(cls="g") for td in doc.by_id("contract").one("tbody").all("td")]
+    anchors |= {link.attrs["href"].removeprefix("#") for link in contract}
+    assert set(drill_downs) == anchors and len(anchors) == 74 + 5 + 40
     not_tested = next(td for td in cells(doc) if td.attrs["data-status"] == "not_tested")
     assert not_tested.one(cls="g").tag == "span"
     converse = drill_downs["cell-thinking_with_tool_use--bedrock_converse"]
@@ -349,7 +369,7 @@ def test_cli_writes_the_page_with_results_and_known_issues(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "site" / "index.html")
     doc = parse((tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
-    assert len(doc.all("details", "ev-cell")) == 74
+    assert len(doc.all("details", "ev-cell")) == 74 + 5 + 40
     assert doc.one("article", "issue").attrs["id"] == "issue-one"
 
 
@@ -411,3 +431,21 @@ def test_a_known_issue_says_which_release_fixed_it(tmp_path: Path):
     fixed = articles["issue-vertex-stream"]
     assert "fixed in 1.91.0" in fixed.text and "LiteLLM <1.91.0" in fixed.text
     assert "fixed in" not in articles["issue-other"].text
+
+
+def test_the_gateway_contract_table_names_each_rule_with_the_guide_s_sentence():
+    matrix = sample_matrix()
+    doc = parse(render_html(matrix, results=[sample_results()]))
+    table = doc.by_id("contract")
+    assert matrix.gateway_contract is not None
+    rows = table.one("tbody").all("tr")
+    assert [r.one("th").children[0] for r in rows] == [
+        c.name for c in matrix.gateway_contract.checks
+    ]
+    for row, check in zip(rows, matrix.gateway_contract.checks, strict=True):
+        quote = row.one("blockquote", "guide-quote")
+        assert quote.attrs["cite"] == check.guide and quote.text == check.quote
+        assert len(row.all("td")) == len(matrix.providers)
+    failed = [td for td in table.all("td") if td.attrs["data-status"] == "fail"]
+    assert len(failed) == 7
+    assert all(td.one(cls="tip-text").text for td in failed)

@@ -52,7 +52,8 @@ def test_table_has_a_row_per_feature_and_a_column_per_provider():
     ]
     assert rows[1] == "| Basic messaging (streaming) | ✅ | ❌ | ✅ | ✅ | ✅ |"
     assert rows[10] == "| Web search | ✅ | n/a | n/a | ✅ | ✅ |"
-    assert rows[14] == "| Long context (1M) | ✅ | ✅ | ✅ | ✅ | — |"
+    assert rows[14] == "| Native API passthrough | ✅ | ✅ | n/a | ✅ | ❌ |"
+    assert rows[15] == "| Long context (1M) | ✅ | ✅ | ✅ | ✅ | — |"
 
 
 def test_emulated_warning_only_for_emulated_matrices():
@@ -91,9 +92,9 @@ def test_every_cell_failing_with_2kb_errors_is_trimmed_under_the_limit():
     text = render_markdown(matrix)
     assert len(text) < GITHUB_COMMENT_LIMIT
     assert ERRORS_TRIMMED_NOTE in text
-    assert "### Failures (75)" in text
+    assert "### Failures (120)" in text
     entries = [line for line in text.splitlines() if line.startswith("- **")]
-    assert len(entries) == 75
+    assert len(entries) == 120
     assert all(line.endswith("…") for line in entries)
     # Trimmed as little as needed: the errors keep most of the room the limit leaves.
     assert len(text) > GITHUB_COMMENT_LIMIT * 0.95

@@ -14,8 +14,10 @@ def manifest(manifest_path):
 
 def test_everything_by_default_in_manifest_order(manifest):
     cells = select_cells(manifest)
-    assert len(cells) == 225
+    # 16 features × 5 providers × 3 tiers, then 8 contract checks × 5 routes on one tier.
+    assert len(cells) == 16 * 5 * 3 + 8 * 5
     assert [c.key for c in cells] == manifest.cells()
+    assert {c.tier for c in cells if c.feature_id.startswith("contract_")} == {"haiku-4-5"}
 
 
 def test_filters_combine(manifest):
@@ -24,7 +26,9 @@ def test_filters_combine(manifest):
         (p, t) for p in ("vertex_ai", "azure") for t in manifest.tier_ids
     }
     assert {c.feature_id for c in cells} == {"vision"}
-    assert len(select_cells(manifest, tiers=["opus-4-7"])) == 75
+    assert len(select_cells(manifest, tiers=["opus-4-7"])) == 80
+    contract = select_cells(manifest, features=["contract_keep_alive"], providers=["azure"])
+    assert [c.key for c in contract] == [("contract_keep_alive", "azure", "haiku-4-5")]
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,7 @@ def run_cells(manifest, cells, probe, tmp_path, *, done=(), exit_status=None, **
         ExitingProxy(exit_status) if exit_status else ExitingProxy(),
         SchedulerSettings(backoff_s=0.01, **settings),
         journal=journal,
-        probes={f: probe for f in manifest.feature_ids},
+        probes={f: probe for f in manifest.row_ids},
     )
     try:
         results = asyncio.run(runner.run(cells, list(done)))
@@ -99,7 +99,7 @@ def test_every_cell_is_recorded_exactly_once_in_order(manifest, tmp_path):
     results, journal = run_cells(manifest, cells, probe, tmp_path, concurrency=8)
     assert [r.key for r in results] == [c.key for c in cells]
     assert sorted(r.key for r in journal) == sorted(r.key for r in results)
-    assert len({r.key for r in journal}) == len(cells) == 225
+    assert len({r.key for r in journal}) == len(cells) == 16 * 5 * 3 + 8 * 5
 
 
 def test_declared_not_applicable_cells_never_run(manifest, tmp_path):
@@ -200,3 +200,12 @@ def test_cells_failed_by_a_dead_proxy_are_marked_for_a_rerun(manifest, tmp_path)
     assert all(failed_by_dead_proxy(r) for r in dead)
     judged, _ = run_cells(manifest, cells, ScriptedProbe({"vision": ["fail"]}), tmp_path / "b")
     assert not any(failed_by_dead_proxy(r) for r in judged)
+
+
+def test_a_check_judged_on_the_record_is_not_tested_against_live_upstreams(manifest, tmp_path):
+    cells = select_cells(manifest, features=["contract_keep_alive", "vision"], providers=["azure"])
+    probe = ScriptedProbe()
+    probe.needs_upstream_record = True
+    results, _ = run_cells(manifest, cells, probe, tmp_path)
+    assert {r.outcome.status for r in results} == {"not_tested"}
+    assert not probe.calls

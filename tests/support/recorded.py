@@ -55,6 +55,26 @@ class RecordedUpstream:
         ]
 
 
+def made_record(
+    path: str = "/v1/messages",
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    status: int = 200,
+    **fields: Any,
+) -> RecordedRequest:
+    """One upstream record made up for a judge's test (anthropic, POST, seq 1 unless given)."""
+    values: dict[str, Any] = {
+        "seq": 1,
+        "provider": "anthropic",
+        "method": "POST",
+        "query": "",
+        "timestamp": 0.0,
+        "duration_ms": 1.0,
+    }
+    values.update(fields)
+    return RecordedRequest(path=path, body=body, headers=headers or {}, status=status, **values)
+
+
 def meta(feature: str) -> dict[str, str]:
     return json.loads((RECORDED / f"{feature}.meta.json").read_text())
 
@@ -87,8 +107,15 @@ def recorded_context(
 
 
 def transcript(feature: str, mutate: Callable[[str], str] = lambda text: text) -> ClaudeRun:
-    text = mutate((RECORDED / f"{feature}.jsonl").read_text())
-    return ClaudeRun(argv=[], events=parse_transcript(text), exit_code=0, stderr="", duration_ms=1)
+    """The recorded run; with its lines' arrival times while the text is the recorded one."""
+    recorded = (RECORDED / f"{feature}.jsonl").read_text()
+    text = mutate(recorded)
+    times = RECORDED / f"{feature}.arrivals.json"
+    arrivals = json.loads(times.read_text()) if times.exists() and text == recorded else []
+    events = parse_transcript(text)
+    return ClaudeRun(
+        argv=[], events=events, exit_code=0, stderr="", duration_ms=1, arrivals=arrivals
+    )
 
 
 def judge(feature: str, run: ClaudeRun, ctx: ProbeContext | None = None) -> Verdict:

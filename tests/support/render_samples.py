@@ -41,11 +41,18 @@ def with_cell(matrix: Matrix, feature: str, provider: str, outcome: AnyOutcome) 
 
 def all_failed(matrix: Matrix, error: str) -> Matrix:
     """Every cell of `matrix` failed with `error`."""
-    rows = [
-        row.model_copy(update={"providers": dict.fromkeys(row.providers, Fail(error=error))})
-        for row in matrix.features
-    ]
-    return matrix.model_copy(update={"features": rows})
+
+    def failed(rows):
+        return [
+            row.model_copy(update={"providers": dict.fromkeys(row.providers, Fail(error=error))})
+            for row in rows
+        ]
+
+    update: dict = {"features": failed(matrix.features)}
+    if matrix.gateway_contract is not None:
+        checks = failed(matrix.gateway_contract.checks)
+        update["gateway_contract"] = matrix.gateway_contract.model_copy(update={"checks": checks})
+    return matrix.model_copy(update=update)
 
 
 def sample_results(*, with_requests: bool = True) -> ResultsFile:

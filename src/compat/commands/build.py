@@ -24,6 +24,16 @@ def status_counts(matrix: Matrix) -> Counter[str]:
     return Counter(o.status for row in matrix.features for o in row.providers.values())
 
 
+def contract_counts(matrix: Matrix) -> Counter[str]:
+    table = matrix.gateway_contract
+    checks = table.checks if table is not None else []
+    return Counter(o.status for row in checks for o in row.providers.values())
+
+
+def _summary(counts: Counter[str]) -> str:
+    return ", ".join(f"{counts[s]} {s}" for s in ("pass", "fail", "not_applicable", "not_tested"))
+
+
 def build(
     results: Annotated[
         list[Path],
@@ -55,11 +65,16 @@ def build(
     matrix = build_matrix(loaded_manifest, load_results(results), generated_at=generated_at)
     target = resolve_out_path(out_path)
     write_outputs(matrix, target, page=False)
-    counts = status_counts(matrix)
-    summary = ", ".join(
-        f"{counts[s]} {s}" for s in ("pass", "fail", "not_applicable", "not_tested")
+    columns = len(matrix.providers)
+    err.print(
+        f"{len(matrix.features)} features × {columns} providers: {_summary(status_counts(matrix))}"
     )
-    err.print(f"{len(matrix.features)} features × {len(matrix.providers)} providers: {summary}")
+    if matrix.gateway_contract is not None:
+        checks = len(matrix.gateway_contract.checks)
+        err.print(
+            f"{checks} gateway-contract checks × {columns} routes: "
+            f"{_summary(contract_counts(matrix))}"
+        )
     out.print(str(target))
 
 

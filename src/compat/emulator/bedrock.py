@@ -32,7 +32,12 @@ from compat.emulator.bedrock_errors import (
     error_response,
     note_bedrock_error,
 )
-from compat.emulator.bedrock_frames import chunk_frame, event_frame, event_stream_response
+from compat.emulator.bedrock_frames import (
+    chunk_frames,
+    converse_frames,
+    event_stream_response,
+    exception_frame,
+)
 from compat.emulator.bedrock_invoke import (
     BEDROCK_ENVELOPE,
     bedrock_message,
@@ -53,6 +58,7 @@ from compat.emulator.inference_profiles import list_inference_profiles
 from compat.emulator.messages_decode import parse_json_body
 from compat.emulator.messages_encode import message_body
 from compat.emulator.recorder import note_provider
+from compat.emulator.stream_pacing import StreamDirective, stream_directive
 from compat.emulator.types import EmulatorError, ModelReply, NeutralRequest, ProviderId
 from compat.emulator.wire import Wire
 
@@ -143,19 +149,19 @@ class BedrockWire:
             # https://github.com/aws-samples/aws-genai-llm-chatbot/issues/220).
             error = BedrockError.from_fault(fault)
             note_bedrock_error(request, error)
-            frame = eventstream.exception_message(error.stream_member, error.message)
+            frame = exception_frame(error.stream_member, error.message)
             return FrameResponse([frame], media_type=eventstream.CONTENT_TYPE, headers=headers)
-        reply = self._respond(invoke_request(await request.body(), model, stream=True), fault)
-        frames = [
-            chunk_frame(event) for event in invoke_stream_events(reply, model, _elapsed_ms(started))
-        ]
-        return event_stream_response(frames, fault, headers)
+        neutral = invoke_request(await request.body(), model, stream=True)
+        pacing = stream_directive(neutral)
+        reply = self._respond(neutral, fault)
+        events = invoke_stream_events(reply, model, _elapsed_ms(started))
+        return event_stream_response(chunk_frames(events, pacing), fault, headers, pacing=pacing)
 
     async def converse(
         self, request: Request, model: ModelRef, fault: Fault | None, started: float
     ) -> Response:
         """Converse: the Converse response JSON."""
-        parsed, reply = await self._converse_reply(request, model, fault, stream=False)
+        parsed, reply, _ = await self._converse_reply(request, model, fault, stream=False)
         body = converse_response(
             reply, latency_ms=_elapsed_ms(started), extra_fields=_response_fields(parsed, reply)
         )
@@ -164,16 +170,20 @@ class BedrockWire:
     async def converse_stream(
         self, request: Request, model: ModelRef, fault: Fault | None, started: float
     ) -> Response:
-        """ConverseStream: messageStart ... metadata events."""
-        parsed, reply = await self._converse_reply(request, model, fault, stream=True)
+        """ConverseStream: messageStart ... metadata events, paced as a marker asks."""
+        parsed, reply, pacing = await self._converse_reply(request, model, fault, stream=True)
         events = converse_stream_events(
             anthropic_events(reply),
             reply,
             latency_ms=_elapsed_ms(started),
             extra_fields=_response_fields(parsed, reply),
         )
-        frames = [event_frame(name, payload) for name, payload in events]
-        return event_stream_response(frames, fault, {"x-amzn-RequestId": aws_request_id()})
+        return event_stream_response(
+            converse_frames(events, pacing),
+            fault,
+            {"x-amzn-RequestId": aws_request_id()},
+            pacing=pacing,
+        )
 
     async def count_tokens(
         self, request: Request, model: ModelRef, fault: Fault | None, started: float
@@ -193,11 +203,16 @@ class BedrockWire:
 
     async def _converse_reply(
         self, request: Request, model: ModelRef, fault: Fault | None, *, stream: bool
-    ) -> tuple[ConverseRequest, ModelReply]:
-        """Decode a Converse or ConverseStream body and let the model answer it."""
+    ) -> tuple[ConverseRequest, ModelReply, StreamDirective | None]:
+        """Decode a Converse or ConverseStream body and let the model answer it.
+
+        A stream also gets the pacing its `[compat-stream ...]` marker asks for (None
+        without one, and always None when not streamed).
+        """
         parsed = parse(ConverseRequest, parse_json_body(await request.body()))
         neutral = request_to_neutral(parsed, model_id=model.raw, stream=stream)
-        return parsed, self._respond(neutral, fault)
+        pacing = stream_directive(neutral) if stream else None
+        return parsed, self._respond(neutral, fault), pacing
 
     def _respond(self, neutral: NeutralRequest, fault: Fault | None) -> ModelReply:
         # The model is fast, deterministic CPU work; calling it inline costs less than a

@@ -1,4 +1,4 @@
-"""The state every wire module shares: the model, the recorder, the faults, Google auth."""
+"""The state every wire module shares: the model, the recorder, faults, rate limits, Google auth."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Protocol
 from compat.emulator.faults import FaultPlan
 from compat.emulator.google_auth import ServiceAccountKeys, TokenRegistry
 from compat.emulator.model import Model
+from compat.emulator.rate_limits import RateLimits
 from compat.emulator.recorder import Recorder
 from compat.emulator.rules import DOCUMENTED, RuleBook
 from compat.emulator.types import ModelReply, NeutralRequest
@@ -35,6 +36,8 @@ class EmulatorContext:
     model: ModelBackend = None  # type: ignore[assignment]  # built from `rules` below
     recorder: Recorder = field(default_factory=Recorder)
     faults: FaultPlan = field(default_factory=FaultPlan)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    """The buckets the first-party API's rate-limit headers report."""
     vertex_tokens: TokenRegistry = field(default_factory=TokenRegistry)
     """Access tokens the emulated Google OAuth endpoint issued."""
     service_accounts: ServiceAccountKeys = field(default_factory=ServiceAccountKeys)

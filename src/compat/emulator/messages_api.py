@@ -30,6 +30,7 @@ from compat.emulator.messages_decode import (
 from compat.emulator.messages_encode import message_body, stream_response
 from compat.emulator.messages_envelope import UNIFIED_API_VERSION, Endpoint
 from compat.emulator.recorder import note_error
+from compat.emulator.stream_pacing import stream_directive
 from compat.emulator.types import EmulatorError
 
 if TYPE_CHECKING:
@@ -88,7 +89,8 @@ async def serve_messages(
     # streaming on or off when the wire decides it by endpoint rather than by body.
     fault = ctx.faults.take(wire.provider)
     if fault is not None and fault.kind == "status":
-        return wire.render_error(request, fault.error)
+        return _rate_limited(wire.render_error(request, fault.error), ctx, wire, endpoint)
+    pacing = None
     try:
         payload = parse_json_body(await request.body())
         neutral = validate_messages_request(
@@ -99,10 +101,13 @@ async def serve_messages(
             model=model,
             header_betas=header_betas,
         )
+        streaming = neutral.stream if stream is None else stream
         if endpoint == "count_tokens":
             result: dict[str, Any] = {"input_tokens": ctx.model.count_tokens(neutral)}
             reply = None
         else:
+            if streaming:
+                pacing = stream_directive(neutral)
             # The model is fast, deterministic CPU work; calling it inline keeps the added
             # latency lower than a hop to a worker thread would.
             reply = ctx.model.respond(neutral)
@@ -110,14 +115,33 @@ async def serve_messages(
                 reply = fault.apply(reply)
             result = message_body(reply)
     except EmulatorError as exc:
-        return wire.render_error(request, exc)
+        return _rate_limited(wire.render_error(request, exc), ctx, wire, endpoint)
     if fault is not None and fault.kind == "slow_first_byte":
         await asyncio.sleep(fault.delay_s)
     headers = {"request-id": new_request_id()}
-    streaming = neutral.stream if stream is None else stream
+    if reply is not None and wire.rate_limit_headers:
+        usage = reply.usage
+        headers.update(
+            ctx.rate_limits.served(
+                input_tokens=usage.input_tokens + usage.cache_creation_input_tokens,
+                output_tokens=usage.output_tokens,
+            )
+        )
     if reply is not None and streaming:
-        return stream_response(anthropic_events(reply), fault, headers=headers)
+        return stream_response(anthropic_events(reply), fault, headers=headers, pacing=pacing)
     return json_response(result, fault, headers=headers)
+
+
+def _rate_limited(
+    response: Response, ctx: EmulatorContext, wire: Wire, endpoint: Endpoint
+) -> Response:
+    """`response`, with the rate-limit headers of a 429 where the wire sends them."""
+    if wire.rate_limit_headers and endpoint == "messages" and response.status_code == 429:
+        retry_after = response.headers.get("retry-after")
+        response.headers.update(
+            ctx.rate_limits.refused(int(retry_after) if retry_after is not None else None)
+        )
+    return response
 
 
 def _has_credentials(request: Request, api_key_headers: Iterable[str]) -> bool:

@@ -13,7 +13,8 @@ from typing import Any
 from starlette.responses import Response
 
 from compat.emulator.faults import Fault
-from compat.emulator.frames import FrameResponse, faulted_frames
+from compat.emulator.frames import Frame, FrameResponse, faulted_frames, joined
+from compat.emulator.stream_pacing import StreamDirective, stall_index
 from compat.emulator.types import ModelReply
 
 # A frame whose JSON stops mid-object: what a corrupted or truncated SSE line looks like.
@@ -43,22 +44,47 @@ def sse_frame(event: Mapping[str, Any]) -> bytes:
     return f"event: {event['type']}\ndata: {data}\n\n".encode()
 
 
-def _with_garbage_line(frames: list[bytes], after_events: int) -> list[bytes]:
-    return [*frames[:after_events], MALFORMED_SSE_FRAME, *frames[after_events:]]
+def _with_garbage_line(frames: list[Frame], after_events: int) -> list[Frame]:
+    garbage = Frame(MALFORMED_SSE_FRAME, ("content_block_delta",))
+    return [*frames[:after_events], garbage, *frames[after_events:]]
+
+
+# The `ping` event a paced stream sends during its stall.
+# Source: https://docs.claude.com/en/docs/build-with-claude/streaming ("Ping events").
+PING_FRAME = Frame(sse_frame({"type": "ping"}), ("ping",))
 
 
 def stream_response(
-    events: list[dict[str, Any]], fault: Fault | None, *, headers: Mapping[str, str] | None = None
+    events: list[dict[str, Any]],
+    fault: Fault | None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    pacing: StreamDirective | None = None,
 ) -> Response:
-    """The SSE response for a reply's events, with a stream fault applied if one is due."""
+    """The SSE response for a reply's events, with a stream fault applied if one is due.
+
+    With `pacing` every event leaves in its own write, on the directive's schedule, and the
+    stall is filled with `ping` events when it asks for them.
+    """
+    stall = stall_index(events) if pacing is not None else None
     frames, complete = faulted_frames(
-        [sse_frame(event) for event in events], fault, corrupt=_with_garbage_line
+        [
+            Frame(sse_frame(event), (event["type"],), stall_point=index == stall)
+            for index, event in enumerate(events)
+        ],
+        fault,
+        corrupt=_with_garbage_line,
     )
-    if complete:
+    if complete and pacing is None:
         # `message_start` leaves in its own write and the rest in a second one: the events
         # are ready at once, and a write per event would cost most of the emulator's CPU.
-        frames = [frames[0], b"".join(frames[1:])]
+        frames = [frames[0], joined(frames[1:])]
     sse_headers = {"cache-control": "no-cache", **(headers or {})}
     return FrameResponse(
-        frames, media_type="text/event-stream", headers=sse_headers, complete=complete
+        frames,
+        media_type="text/event-stream",
+        headers=sse_headers,
+        complete=complete,
+        pacing=pacing,
+        ping=PING_FRAME,
     )

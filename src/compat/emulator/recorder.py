@@ -1,9 +1,12 @@
 """Every request the emulator served, secrets stripped, in a bounded ring buffer.
 
 A red cell has to show what the proxy actually sent upstream, so the recorder keeps
-full bodies; the buffer is bounded by request count and by body bytes so a long matrix
-run cannot grow without limit. Requests are recorded by an ASGI middleware, so every
-wire (including ones added later) is covered without cooperating.
+full bodies; it also keeps small JSON bodies of the replies that were not streamed
+(`RESPONSE_BODY_LIMIT`), so a judge can compare what the upstream answered with what the
+proxy relayed. The buffer is bounded by request count and by body bytes (request and
+response) so a long matrix run cannot grow without limit. Requests are recorded by an
+ASGI middleware, so every wire (including ones added later) is covered without
+cooperating.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from compat.emulator.types import ProviderId
-from compat.upstream_log import RecordedRequest
+from compat.upstream_log import RecordedRequest, SentEvent
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -32,6 +35,21 @@ ProviderForPath = Callable[[str], ProviderId | None]
 """Which provider's wire a path belongs to; None for paths that are not recorded."""
 
 REDACTED = "<redacted>"
+
+EVENTS_KEY = "compat.events"
+"""The key by which an `http.response.body` message names the stream events its bytes carry.
+
+A streamed response puts the tuple of event types there; the middleware stamps them with the
+time it hands the message on, removes the key, and records them as `sent_events`."""
+
+# The media types of streamed replies: SSE, and AWS's event stream (Bedrock).
+_STREAM_MEDIA_TYPES = (b"text/event-stream", b"application/vnd.amazon.eventstream")
+
+SentEvents = list[tuple[float, str]]
+"""(time handed to the server, event type) of each stream event, in order."""
+
+RESPONSE_BODY_LIMIT = 16 * 1024
+"""The largest response body, in bytes, the recorder keeps (as `response_body`)."""
 
 # Header names that carry credentials outright.
 _SECRET_HEADERS = frozenset(
@@ -93,15 +111,62 @@ def _decoded(text: str) -> Any:
         return text
 
 
+def _json_or_none(text: str | None) -> Any:
+    """The JSON value of a recorded response body; None when there is none or it is not JSON."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _redacted_grant(text: str) -> str:
+    """The reply to a form request (the OAuth token exchange) with its credentials masked.
+
+    The access token it hands out is the one the recorder masks in `authorization` headers,
+    so it is masked here by the same name rule as form and query parameters.
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    if not isinstance(value, dict):
+        return text
+    masked = {
+        k: REDACTED if isinstance(v, str) and _SECRET_NAME.search(k) else v
+        for k, v in value.items()
+    }
+    return json.dumps(masked, ensure_ascii=False)
+
+
 class _Entry:
     """A stored request: the record plus the body text used for substring queries."""
 
-    __slots__ = ("body_text", "record", "size")
+    __slots__ = ("body_text", "record", "response_text", "sent_events", "size")
 
-    def __init__(self, record: RecordedRequest, body_text: str) -> None:
+    def __init__(
+        self,
+        record: RecordedRequest,
+        body_text: str,
+        sent_events: SentEvents | None,
+        response_text: str | None,
+    ) -> None:
         self.record = record
         self.body_text = body_text
-        self.size = len(body_text)
+        self.sent_events = sent_events
+        self.response_text = response_text
+        self.size = len(body_text) + len(response_text or "")
+
+    def full_record(self) -> RecordedRequest:
+        """The record with its bodies parsed and its sent events as models."""
+        update: dict[str, Any] = {
+            "body": _decoded(self.body_text),
+            "response_body": _json_or_none(self.response_text),
+        }
+        if self.sent_events is not None:
+            update["sent_events"] = [SentEvent(t=t, type=kind) for t, kind in self.sent_events]
+        return self.record.model_copy(update=update)
 
 
 class Recorder:
@@ -125,7 +190,9 @@ class Recorder:
 
     @property
     def held(self) -> tuple[int, int]:
-        """(requests held, body bytes held): what the buffer costs now, up to its bounds."""
+        """(requests held, body bytes held): what the buffer costs now, up to its bounds.
+
+        The bytes count request bodies and the response bodies kept beside them."""
         with self._lock:
             return len(self._entries), self._bytes
 
@@ -143,12 +210,25 @@ class Recorder:
         status: int | None,
         error_kind: str | None = None,
         error_message: str | None = None,
+        sent_events: SentEvents | None = None,
+        response_body: bytes | None = None,
     ) -> None:
-        """Store one served request, evicting the oldest ones beyond the bounds."""
+        """Store one served request, evicting the oldest ones beyond the bounds.
+
+        `sent_events` are the stream events of a streamed reply, None for any other.
+        `response_body` is the JSON body of a reply that was not streamed, when it is at
+        most `RESPONSE_BODY_LIMIT` bytes; None for any other.
+        """
         text = body.decode("utf-8", errors="replace")
+        response_text = None
+        if response_body is not None and len(response_body) <= RESPONSE_BODY_LIMIT:
+            response_text = response_body.decode("utf-8", errors="replace")
         if "form-urlencoded" in headers.get("content-type", ""):
-            # Form bodies (the OAuth token exchange) carry signed assertions: mask those.
+            # Form bodies (the OAuth token exchange) carry signed assertions: mask those,
+            # and the access token granted for them.
             text = redact_query(text)
+            if response_text:
+                response_text = _redacted_grant(response_text)
         with self._lock:
             self._seq += 1
             # The body stays text until someone asks for it: parsing a 100 KB body on every
@@ -167,7 +247,8 @@ class Recorder:
                 error_kind=error_kind,
                 error_message=error_message,
             )
-            entry = _Entry(record, text)
+            # Like the body, the sent events become models only when someone asks for them.
+            entry = _Entry(record, text, sent_events, response_text)
             self._entries.append(entry)
             self._bytes += entry.size
             while self._entries and (
@@ -186,7 +267,7 @@ class Recorder:
         with self._lock:
             entries = list(self._entries)
         return [
-            entry.record.model_copy(update={"body": _decoded(entry.body_text)})
+            entry.full_record()
             for entry in entries
             if entry.record.seq > since
             and (provider is None or entry.record.provider == provider)
@@ -252,6 +333,10 @@ class RecorderMiddleware:
         timestamp = time.time()
         started = time.perf_counter()
         status: int | None = None
+        sent_events: SentEvents | None = None
+        # The body of a JSON reply that is not streamed, while it stays within the limit.
+        response_chunks: list[bytes] | None = None
+        response_size = 0
         recorded = False
 
         def record() -> None:
@@ -271,19 +356,60 @@ class RecorderMiddleware:
                 status=status,
                 error_kind=state.get("error_kind"),
                 error_message=state.get("error_message"),
+                sent_events=sent_events,
+                response_body=None if response_chunks is None else b"".join(response_chunks),
             )
 
         async def watch(message: Message) -> None:
-            nonlocal status
+            nonlocal status, sent_events, response_chunks, response_size
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                # Record before the last byte leaves: a client that got its full response
-                # can query the recorder at once and find this request there.
-                record()
+                headers = message.get("headers", ())
+                if _is_stream(headers):
+                    sent_events = []
+                elif _is_json(headers):
+                    response_chunks = []
+            elif message["type"] == "http.response.body":
+                events = message.pop(EVENTS_KEY, None)
+                if events and sent_events is not None:
+                    sent = time.time()
+                    sent_events.extend((sent, kind) for kind in events)
+                if response_chunks is not None:
+                    chunk = message.get("body", b"")
+                    response_size += len(chunk)
+                    response_chunks.append(chunk)
+                    if response_size > RESPONSE_BODY_LIMIT:
+                        # Past the limit the body is not kept at all: a prefix is no JSON.
+                        response_chunks = None
+                if not message.get("more_body", False):
+                    # Record before the last byte leaves: a client that got its full
+                    # response can query the recorder at once and find this request there.
+                    record()
             await send(message)
 
         try:
             await self.app(scope, replay, watch)
         finally:
             record()
+
+
+def _content_type(headers: Any) -> bytes:
+    """A response's raw content type, lowercased; empty without one."""
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return bytes(value).lower()
+    return b""
+
+
+def _is_json(headers: Any) -> bool:
+    """Whether a response's raw headers name a JSON media type (`application/json`, `+json`)."""
+    media_type = _content_type(headers).split(b";", 1)[0].strip()
+    return media_type == b"application/json" or media_type.endswith(b"+json")
+
+
+def _is_stream(headers: Any) -> bool:
+    """Whether a response's raw headers name a streamed media type."""
+    return any(
+        name.lower() == b"content-type" and value.startswith(_STREAM_MEDIA_TYPES)
+        for name, value in headers
+    )

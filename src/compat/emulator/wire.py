@@ -37,6 +37,8 @@ class Wire:
     """Where a Messages body's envelope travels, per endpoint; empty if it carries none."""
     operations: Mapping[str, ProviderId] = field(default_factory=dict)
     """Providers by a path's last segment, where one prefix serves several (Bedrock)."""
+    rate_limit_headers: bool = False
+    """Whether Messages responses carry the Claude API's rate-limit headers (`rate_limits`)."""
 
     def provider_for(self, path: str) -> ProviderId:
         """The provider a path of this wire belongs to."""

@@ -13,7 +13,7 @@ ProbeT = TypeVar("ProbeT", bound=type[Probe])
 PROBES: dict[str, Probe] = {}
 
 # Every other module of this package is one probe, named after its feature id.
-SUPPORT_MODULES = frozenset({"base", "prompts", "media", "prompt_caching", "wire"})
+SUPPORT_MODULES = frozenset({"base", "prompts", "media", "prompt_caching", "wire", "contract"})
 
 
 def register(cls: ProbeT) -> ProbeT:

@@ -94,6 +94,8 @@ class ProbeContext:
     where no record exists and the probes judge the transcript alone."""
     upstream_since: int = 0
     """Requests recorded up to this sequence number belong to other runs."""
+    upstream_model: str | None = None
+    """The provider's own id for this tier's model (what a client of its native API names)."""
 
     def upstream_requests(self, key: str | None = None) -> list[RecordedRequest] | None:
         """This run's upstream requests (bodies holding `key`, default the nonce).
@@ -220,6 +222,8 @@ class Probe(ABC):
     feature_id: ClassVar[str]
     upstream_requests: ClassVar[int] = 1
     """Upstream requests one working attempt makes (one per model turn); pacing charges these."""
+    needs_upstream_record: ClassVar[bool] = False
+    """Judged only on the emulator's record: against live upstreams the cell is not tested."""
 
     @abstractmethod
     async def run(self, ctx: ProbeContext) -> Verdict: ...

@@ -21,5 +21,24 @@ VERTEXAI_LOCATION = "VERTEXAI_LOCATION"
 GOOGLE_APPLICATION_CREDENTIALS = "GOOGLE_APPLICATION_CREDENTIALS"
 AZURE_FOUNDRY_API_KEY = "AZURE_FOUNDRY_API_KEY"
 
+# LiteLLM's pass-through routes (`/anthropic`, `/azure`, `/vertex_ai`) read their upstream
+# from these fixed names, not from the model list:
+# https://docs.litellm.ai/docs/pass_through/anthropic_completion,
+# https://docs.litellm.ai/docs/pass_through/azure_passthrough,
+# https://docs.litellm.ai/docs/pass_through/vertex_ai
+PASSTHROUGH_ANTHROPIC_API_BASE = "ANTHROPIC_API_BASE"
+AZURE_API_BASE = "AZURE_API_BASE"
+AZURE_API_KEY = "AZURE_API_KEY"
+DEFAULT_VERTEXAI_PROJECT = "DEFAULT_VERTEXAI_PROJECT"
+DEFAULT_VERTEXAI_LOCATION = "DEFAULT_VERTEXAI_LOCATION"
+DEFAULT_GOOGLE_APPLICATION_CREDENTIALS = "DEFAULT_GOOGLE_APPLICATION_CREDENTIALS"
+
+# The Vertex pass-through always sends to Google's own hosts; offline, the proxy reaches
+# them through the emulator's TLS front (compat.emulator.tls_front), as behind a
+# corporate HTTPS proxy.
+HTTPS_PROXY = "HTTPS_PROXY"
+NO_PROXY = "NO_PROXY"
+SSL_CERT_FILE = "SSL_CERT_FILE"
+
 # The proxy's own admin key, generated per boot.
 LITELLM_MASTER_KEY = "LITELLM_MASTER_KEY"

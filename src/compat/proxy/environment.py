@@ -48,6 +48,7 @@ SECRET_NAMES: tuple[str, ...] = (
     env.AWS_SESSION_TOKEN,
     env.AWS_BEARER_TOKEN_BEDROCK,
     env.AZURE_FOUNDRY_API_KEY,
+    env.AZURE_API_KEY,
 )
 
 EMULATED_AWS_REGION = "us-east-1"
@@ -131,12 +132,38 @@ def vertex_deployment_api_bases(
     return values
 
 
+def passthrough_variables(values: Mapping[str, str]) -> dict[str, str]:
+    """The pass-through routes' own variables, given the model list's endpoints and keys."""
+    out: dict[str, str] = {}
+    if env.ANTHROPIC_API_BASE in values:
+        out[env.PASSTHROUGH_ANTHROPIC_API_BASE] = values[env.ANTHROPIC_API_BASE]
+    foundry = values.get(env.AZURE_FOUNDRY_API_BASE)
+    if foundry and env.AZURE_FOUNDRY_API_KEY in values:
+        # `/azure/{path}` is appended to the resource root; Claude Code's Foundry mode asks
+        # for `/anthropic/v1/messages` below it.
+        out[env.AZURE_API_BASE] = foundry.rstrip("/").removesuffix("/anthropic")
+        out[env.AZURE_API_KEY] = values[env.AZURE_FOUNDRY_API_KEY]
+    for source, target in (
+        (env.VERTEXAI_PROJECT, env.DEFAULT_VERTEXAI_PROJECT),
+        (env.VERTEXAI_LOCATION, env.DEFAULT_VERTEXAI_LOCATION),
+    ):
+        if source in values:
+            out[target] = values[source]
+    return out
+
+
 def emulated_environment(
-    emulator_url: str, vertex_credentials: Path, *, config: ProxyConfig, litellm_version: str
+    emulator_url: str,
+    vertex_credentials: Path,
+    *,
+    config: ProxyConfig,
+    litellm_version: str,
+    tls_front: tuple[str, Path] | None = None,
 ) -> ProxyEnvironment:
     """Every provider at the emulator, with fresh well-formed fake credentials per boot.
 
-    `config` and `litellm_version` decide the per-deployment Vertex api_base variables.
+    `config` and `litellm_version` decide the per-deployment Vertex api_base variables;
+    `tls_front` (its URL and CA file) is where the proxy reaches hosts it names itself.
     """
     base = emulator_url.rstrip("/")
     values = {
@@ -163,9 +190,20 @@ def emulated_environment(
             location=EMULATED_VERTEX_LOCATION,
         )
     )
+    values.update(passthrough_variables(values))
+    files = {
+        env.GOOGLE_APPLICATION_CREDENTIALS: vertex_credentials,
+        env.DEFAULT_GOOGLE_APPLICATION_CREDENTIALS: vertex_credentials,
+    }
+    if tls_front is not None:
+        front_url, ca_file = tls_front
+        values[env.HTTPS_PROXY] = front_url
+        # The emulator itself and the proxy's own health checks stay direct.
+        values[env.NO_PROXY] = "127.0.0.1,localhost,::1"
+        files[env.SSL_CERT_FILE] = ca_file
     return ProxyEnvironment(
         values=values,
-        files={env.GOOGLE_APPLICATION_CREDENTIALS: vertex_credentials},
+        files=files,
         secrets=frozenset(values[name] for name in SECRET_NAMES if name in values),
     )
 
@@ -285,10 +323,13 @@ def live_environment(
             config, litellm_version, values, user_base=_set(source, env.VERTEX_API_BASE)
         )
     )
+    values.update(passthrough_variables(values))
     files: dict[str, Path] = {}
     credentials = values.pop(env.GOOGLE_APPLICATION_CREDENTIALS, None)
     if credentials:
-        files[env.GOOGLE_APPLICATION_CREDENTIALS] = Path(credentials).expanduser().resolve()
+        path = Path(credentials).expanduser().resolve()
+        files[env.GOOGLE_APPLICATION_CREDENTIALS] = path
+        files[env.DEFAULT_GOOGLE_APPLICATION_CREDENTIALS] = path
     return ProxyEnvironment(
         values=values,
         files=files,

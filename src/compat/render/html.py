@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -16,7 +17,7 @@ from markupsafe import Markup
 from compat.files import write_atomic
 from compat.known_issues import KnownIssue, KnownIssues, ready_to_remove
 from compat.manifest import Manifest
-from compat.matrix import Matrix
+from compat.matrix import Matrix, MatrixRow
 from compat.outcome import Evidence, ResultsFile, TierResult
 from compat.paths import PAGE_NAME
 from compat.render.view import (
@@ -58,6 +59,19 @@ class CellView:
 class RowView:
     name: str
     cells: list[CellView]
+    guide: str | None = None
+    """A contract check's guide section (URL with anchor)."""
+    quote: str | None = None
+    """The guide's sentence a contract check enforces."""
+
+
+@dataclass(frozen=True)
+class ContractView:
+    """The gateway-contract table: the guide, the tier the checks ran on, its rows."""
+
+    guide: str
+    tier: str
+    rows: list[RowView]
 
 
 @dataclass(frozen=True)
@@ -168,15 +182,18 @@ def _headline(tiers: list[TierView]) -> str:
 
 
 def _rows(
-    matrix: Matrix,
+    table: Sequence[MatrixRow],
+    providers: list[str],
     names: dict[str, str],
     evidence: dict[tuple[str, str], list[TierResult]],
     known: KnownIssues | None,
+    *,
+    tip_prefix: str = "tip",
 ) -> list[RowView]:
     rows = []
-    for row_index, row in enumerate(matrix.features):
+    for row_index, row in enumerate(table):
         cells = []
-        for column, provider in enumerate(matrix.providers):
+        for column, provider in enumerate(providers):
             outcome = row.providers[provider]
             cells.append(
                 CellView(
@@ -184,22 +201,26 @@ def _rows(
                     provider=names[provider],
                     style=STATUS_STYLES[outcome.status],
                     text=cell_text(outcome),
-                    tip_id=f"tip-{row_index}-{column}",
+                    tip_id=f"{tip_prefix}-{row_index}-{column}",
                     anchor=_anchor(row.id, provider) if (row.id, provider) in evidence else None,
                     issues=known.for_cell(row.id, provider) if known else [],
                 )
             )
-        rows.append(RowView(name=row.name, cells=cells))
+        guide = getattr(row, "guide", None)
+        rows.append(RowView(row.name, cells, guide=guide, quote=getattr(row, "quote", None)))
     return rows
 
 
 def _evidence(
-    matrix: Matrix, rows: list[RowView], evidence: dict[tuple[str, str], list[TierResult]]
+    table: Sequence[MatrixRow],
+    providers: list[str],
+    rows: list[RowView],
+    evidence: dict[tuple[str, str], list[TierResult]],
 ) -> list[FeatureEvidence]:
     features = []
-    for row, row_view in zip(matrix.features, rows, strict=True):
+    for row, row_view in zip(table, rows, strict=True):
         cells = []
-        for provider, cell in zip(matrix.providers, row_view.cells, strict=True):
+        for provider, cell in zip(providers, row_view.cells, strict=True):
             if cell.anchor is None:
                 continue
             tiers = [_tier_view(r) for r in evidence[(row.id, provider)]]
@@ -281,8 +302,22 @@ def render_html(
     """The page as one string; `manifest` names columns, `timeline_href` links the timeline."""
     evidence = index_results(results) if results else {}
     names = {p: matrix.provider_name(p, manifest) for p in matrix.providers}
-    rows = _rows(matrix, names, evidence, known_issues)
-    failures = [cell for row in rows for cell in row.cells if cell.style.status == "fail"]
+    rows = _rows(matrix.features, matrix.providers, names, evidence, known_issues)
+    table = matrix.gateway_contract
+    checks = list(table.checks) if table is not None else []
+    contract_rows = _rows(
+        checks, matrix.providers, names, evidence, known_issues, tip_prefix="tip-contract"
+    )
+    contract = ContractView(table.guide, table.tier, contract_rows) if table is not None else None
+    failures = [
+        cell for row in rows + contract_rows for cell in row.cells if cell.style.status == "fail"
+    ]
+    drill_downs = (
+        _evidence(matrix.features, matrix.providers, rows, evidence)
+        + _evidence(checks, matrix.providers, contract_rows, evidence)
+        if results
+        else None
+    )
     script, script_hash = _script()
     return (
         _environment()
@@ -297,8 +332,9 @@ def render_html(
             styles=STATUS_STYLES,
             glyph=GLYPHS,
             rows=rows,
+            contract=contract,
             failures=failures,
-            evidence=_evidence(matrix, rows, evidence) if results else None,
+            evidence=drill_downs,
             issues=_issues(matrix, known_issues, manifest) if known_issues is not None else None,
             timeline_href=timeline_href,
             script=script,

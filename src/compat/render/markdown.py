@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from compat.known_issues import KnownIssues, ready_to_remove
 from compat.manifest import Manifest
-from compat.matrix import Matrix
+from compat.matrix import Matrix, MatrixRow
 from compat.outcome import Fail
 from compat.render.view import EMULATED_HEADLINE, EMULATED_NOTE, STATUS_STYLES, status_counts
 
@@ -51,16 +51,33 @@ def _header(matrix: Matrix) -> list[str]:
     return [*lines, " · ".join(f"{n} {STATUS_STYLES[s].label}" for s, n in counts), ""]
 
 
-def _table(matrix: Matrix, names: dict[str, str]) -> list[str]:
-    head = "| Feature | " + " | ".join(md_text(names[p]) for p in matrix.providers) + " |"
+def _table(
+    matrix: Matrix,
+    names: dict[str, str],
+    rows: Sequence[MatrixRow] | None = None,
+    first: str = "Feature",
+) -> list[str]:
+    head = f"| {first} | " + " | ".join(md_text(names[p]) for p in matrix.providers) + " |"
     rule = "|---|" + ":-:|" * len(matrix.providers)
-    rows = [
+    lines = [
         f"| {md_text(row.name)} | "
         + " | ".join(STATUS_STYLES[row.providers[p].status].glyph for p in matrix.providers)
         + " |"
-        for row in matrix.features
+        for row in (matrix.features if rows is None else rows)
     ]
-    return [head, rule, *rows]
+    return [head, rule, *lines]
+
+
+CONTRACT_HIDDEN = "_Gateway contract table not shown (too long for one comment)._"
+
+
+def _contract(matrix: Matrix, names: dict[str, str]) -> list[str]:
+    """The gateway-contract table, after the features' (its failures are listed with theirs)."""
+    table = matrix.gateway_contract
+    if table is None:
+        return []
+    intro = f"### Gateway contract ({md_text(table.tier)}, per provider route)"
+    return [intro, "", *_table(matrix, names, table.checks, "Contract check"), ""]
 
 
 def _legend() -> str:
@@ -68,9 +85,10 @@ def _legend() -> str:
 
 
 def _failures(matrix: Matrix, names: dict[str, str]) -> list[_Failure]:
+    checks = matrix.gateway_contract.checks if matrix.gateway_contract is not None else []
     return [
         _Failure(f"{row.name} · {names[provider_id]}", outcome.error)
-        for row in matrix.features
+        for row in [*matrix.features, *checks]
         for provider_id in matrix.providers
         if isinstance(outcome := row.providers[provider_id], Fail)
     ]
@@ -143,7 +161,9 @@ def render_markdown(
     table = _table(matrix, names)
     row_count = len(matrix.features)
     failures = _failures(matrix, names)
-    tail = _known_issues(matrix, known_issues, manifest) if known_issues is not None else []
+    issues = _known_issues(matrix, known_issues, manifest) if known_issues is not None else []
+    contract = _contract(matrix, names)
+    tail = contract + issues
 
     def build(error_limit: int | None, shown: int, rows: int) -> str:
         return _assemble(
@@ -168,7 +188,10 @@ def render_markdown(
             MIN_ERROR_CHARS, longest, lambda n: fits(build(n, len(failures), row_count))
         )
         return build(error_limit, len(failures), row_count)
-    # Even short errors overflow (a huge matrix): keep the failures that fit, then the rows.
+    # Even short errors overflow (a huge matrix): the contract table goes first (its
+    # failures stay listed with the features'), then failures, then rows.
+    if contract and not fits(build(MIN_ERROR_CHARS, len(failures), row_count)):
+        tail = [CONTRACT_HIDDEN, "", *issues]
     shown = _largest(0, len(failures), lambda n: fits(build(MIN_ERROR_CHARS, n, row_count)))
     if shown or fits(build(MIN_ERROR_CHARS, 0, row_count)):
         return build(MIN_ERROR_CHARS, shown, row_count)

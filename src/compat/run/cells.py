@@ -66,7 +66,7 @@ def select_cells(
     shard: Shard | None = None,
 ) -> list[Cell]:
     """The selected cells in manifest order; a shard keeps every N-th of them."""
-    wanted_features = _check("--feature", features or [], manifest.feature_ids)
+    wanted_features = _check("--feature", features or [], manifest.row_ids)
     wanted_providers = _check("--provider", providers or [], manifest.provider_ids)
     wanted_tiers = _check("--tier", tiers or [], manifest.tier_ids)
     cells = [

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from compat.driver import ProxyEndpoint
 from compat.manifest import Manifest
-from compat.outcome import Evidence, Fail, NotApplicable, TierResult
+from compat.outcome import Evidence, Fail, NotApplicable, NotTested, TierResult
 from compat.probes import load_probes
 from compat.probes.base import Probe, ProbeContext, Verdict
 from compat.run.cells import Cell
@@ -137,12 +137,16 @@ class Scheduler:
 
     async def _run_cell(self, cell: Cell, counts: RunCounts) -> TierResult:
         reason = self.manifest.not_applicable_reason(*cell.key)
-        if reason is not None:
+        probe = self.probes.get(cell.feature_id)
+        unjudgeable = (
+            probe is not None and probe.needs_upstream_record and self.proxy.upstream_log is None
+        )
+        if reason is not None or unjudgeable:
             result = TierResult(
                 feature_id=cell.feature_id,
                 provider=cell.provider,
                 tier=cell.tier,
-                outcome=NotApplicable(reason=reason),
+                outcome=NotApplicable(reason=reason) if reason is not None else NotTested(),
             )
         else:
             # The global slot is taken per attempt, after the pacing tokens (see _attempts).
@@ -170,6 +174,7 @@ class Scheduler:
                 scratch_root=self.settings.scratch_root,
                 upstream=upstream_log,
                 upstream_since=upstream_log.last_seq if upstream_log is not None else 0,
+                upstream_model=self.manifest.upstream_model(cell.provider, cell.tier),
             )
             weight = self.probes[cell.feature_id].upstream_requests
             async with self._pacer.admit(cell.provider, weight, self._global):

@@ -38,6 +38,10 @@ MutationKind = Literal[
     "drop_cache_ttl",
     "coalesce_deltas",
     "count_locally",
+    "drop_header",
+    "drop_events",
+    "buffer_stream",
+    "redirect_path",
 ]
 
 
@@ -48,13 +52,15 @@ class Mutation(BaseModel):
 
     kind: MutationKind
     beta: str | None = None
-    """drop_beta: the flag removed from the client's `anthropic-beta`."""
+    """drop_beta: the flag removed from the client's `anthropic-beta` (`x-*`: every flag
+    starting with `x-`)."""
     path: str | None = None
     """drop_field / set_field: a dotted body path, e.g. `output_config.effort`."""
     value: Any = None
     """set_field: the value written there."""
     name: str | None = None
-    """drop_tools: the tool name removed (and a tool_choice naming it)."""
+    """drop_tools: the tool name removed (and a tool_choice naming it); drop_header: the
+    request header a pass-through route loses."""
     type_prefix: str | None = None
     """drop_tools: server tools whose `type` starts with this are removed."""
     type: str | None = None
@@ -63,6 +69,8 @@ class Mutation(BaseModel):
     """drop_blocks: only from messages of this role."""
     deltas: tuple[str, ...] = ()
     """coalesce_deltas: the delta types merged into one per content block."""
+    events: tuple[str, ...] = ()
+    """drop_events: the stream event types the proxy loses (e.g. `ping`, `message_delta`)."""
 
     def __str__(self) -> str:
         match self.kind:
@@ -83,6 +91,14 @@ class Mutation(BaseModel):
                 return "strip every `cache_control` breakpoint"
             case "drop_cache_ttl":
                 return "drop `ttl` from every `cache_control`"
+            case "drop_events":
+                return f"drop every {'/'.join(self.events)} stream event"
+            case "buffer_stream":
+                return "buffer the whole stream and send it at its end"
+            case "redirect_path":
+                return f"redirect `{self.path}` to another URL"
+            case "drop_header":
+                return f"drop the `{self.name}` request header"
             case "coalesce_deltas":
                 return f"buffer the stream: one {'/'.join(self.deltas)} per content block"
             case _:
@@ -116,6 +132,23 @@ def drop_blocks(block_type: str, role: str | None = None) -> Mutation:
 STRIP_CACHE_CONTROL = Mutation(kind="strip_cache_control")
 DROP_CACHE_TTL = Mutation(kind="drop_cache_ttl")
 COUNT_LOCALLY = Mutation(kind="count_locally")
+
+
+def drop_events(*events: str) -> Mutation:
+    return Mutation(kind="drop_events", events=events)
+
+
+BUFFER_STREAM = Mutation(kind="buffer_stream")
+
+
+def redirect_path(path: str) -> Mutation:
+    """The proxy answers `path` with a redirect (to itself, with a trailing slash)."""
+    return Mutation(kind="redirect_path", path=path)
+
+
+def drop_header(name: str) -> Mutation:
+    """A pass-through route forwards the request without this header."""
+    return Mutation(kind="drop_header", name=name.lower())
 
 
 def coalesce_deltas(*deltas: str) -> Mutation:

@@ -57,6 +57,10 @@ def _holder(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any] | Non
     return value if isinstance(value, dict) else None
 
 
+def _beta_matches(flag: str, beta: str) -> bool:
+    return flag.startswith(beta[:-1]) if beta.endswith("*") else flag == beta
+
+
 def _drop_beta(data: dict[str, Any], beta: str) -> int:
     changed = 0
     for path in _HEADER_HOLDERS:
@@ -65,7 +69,7 @@ def _drop_beta(data: dict[str, Any], beta: str) -> int:
             continue
         for name in [n for n in headers if n.lower() == "anthropic-beta"]:
             flags = [f.strip() for f in str(headers[name]).split(",") if f.strip()]
-            kept = [f for f in flags if f != beta]
+            kept = [f for f in flags if not _beta_matches(f, beta)]
             if len(kept) != len(flags):
                 changed += 1
                 if kept:
@@ -258,6 +262,25 @@ async def coalesce(stream: AsyncIterator[Any], kinds: set[str]) -> AsyncIterator
         yield _sse_frame(first).encode()
 
 
+async def drop_events(stream: AsyncIterator[Any], kinds: set[str]) -> AsyncIterator[Any]:
+    """The stream without its events of `kinds`."""
+    mutation = {"kind": "drop_events", "events": sorted(kinds)}
+    async for frame, raw in _frames(stream):
+        event = _sse_event(frame) or {}
+        if event.get("type") in kinds:
+            _log(mutation, 1, "stream")
+            continue
+        yield frame.encode() if raw else frame
+
+
+async def buffered(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """The whole stream at once, when the upstream's has ended (a buffering proxy)."""
+    chunks = [chunk async for chunk in stream]
+    _log({"kind": "buffer_stream"}, len(chunks), "stream")
+    for chunk in chunks:
+        yield chunk
+
+
 class ProxyMutations(CustomLogger):
     """Applies the active mutations to each request and stream the proxy serves."""
 
@@ -272,17 +295,19 @@ class ProxyMutations(CustomLogger):
     async def async_post_call_streaming_iterator_hook(
         self, user_api_key_dict: Any, response: Any, request_data: Any
     ) -> AsyncIterator[Any]:
-        kinds = {
-            str(kind)
-            for m in active()
-            if m.get("kind") == "coalesce_deltas"
-            for kind in m.get("deltas", [])
-        }
-        if not kinds:
-            async for item in response:
-                yield item
-            return
-        async for item in coalesce(response, kinds):
+        mutations = active()
+
+        def listed(kind: str, key: str) -> set[str]:
+            return {str(v) for m in mutations if m.get("kind") == kind for v in m.get(key, [])}
+
+        stream = response
+        if kinds := listed("coalesce_deltas", "deltas"):
+            stream = coalesce(stream, kinds)
+        if dropped := listed("drop_events", "events"):
+            stream = drop_events(stream, dropped)
+        if any(m.get("kind") == "buffer_stream" for m in mutations):
+            stream = buffered(stream)
+        async for item in stream:
             yield item
 
 
@@ -307,5 +332,89 @@ def _patch_token_counting() -> None:
     proxy_server._get_provider_token_counter = provider_token_counter
 
 
+# LiteLLM's pass-through routes forward the client's body without the pre-call hook's
+# `data`, so there the mutation is applied to the body as the proxy receives it, ahead of
+# its own handling (and of the SigV4 signing the Bedrock route does on what it forwards).
+PASS_THROUGH_PREFIXES = ("/anthropic/", "/azure/", "/bedrock/", "/vertex_ai/", "/vertex-ai/")
+
+
+def mutating_pass_through(app: Any) -> Any:
+    """ASGI middleware: the active mutations applied to a pass-through route's JSON body."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        mutations = active() if scope.get("type") == "http" else []
+        path = str(scope.get("path", ""))
+        redirect = next(
+            (m for m in mutations if m.get("kind") == "redirect_path" and m.get("path") == path),
+            None,
+        )
+        if redirect is not None:
+            _log(redirect, 1, "request")
+            location = (path + "/").encode()
+            await send(
+                {"type": "http.response.start", "status": 307, "headers": [(b"location", location)]}
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if not mutations or not path.startswith(PASS_THROUGH_PREFIXES):
+            await app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            mutate_request(data, mutations)
+            body = json.dumps(data).encode()
+        dropped = {
+            str(m.get("name", "")).lower().encode()
+            for m in mutations
+            if m.get("kind") == "drop_header"
+        }
+        dropped.add(b"content-length")
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in dropped]
+        for mutation in mutations:
+            if mutation.get("kind") == "drop_header":
+                name = str(mutation.get("name", "")).lower().encode()
+                _log(mutation, sum(k.lower() == name for k, _ in scope["headers"]), "request")
+        scope = {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await app(scope, replay, send)
+
+    return middleware
+
+
+def _install_pass_through_hop() -> None:
+    try:
+        from litellm.proxy.proxy_server import app
+    except ImportError:
+        return
+    if getattr(app, "compat_mutation", False):
+        return
+    app.compat_mutation = True
+    # The callback is imported while the proxy starts, after Starlette built its middleware
+    # stack for the lifespan call: the hop wraps that stack rather than joining the list.
+    stack = app.middleware_stack
+    if stack is None:
+        stack = app.middleware_stack = app.build_middleware_stack()
+    app.middleware_stack = mutating_pass_through(stack)
+
+
 _patch_token_counting()
+_install_pass_through_hop()
 proxy_mutations = ProxyMutations()
