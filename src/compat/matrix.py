@@ -104,6 +104,9 @@ class Matrix(BaseModel):
         checks = self.gateway_contract.checks if self.gateway_contract is not None else []
         return [*self.features, *checks]
 
+    def gateway_contract_ids(self) -> list[str]:
+        return [c.id for c in self.gateway_contract.checks] if self.gateway_contract else []
+
     def cell(self, feature_id: str, provider_id: str) -> AnyOutcome:
         row = next(r for r in self.rows() if r.id == feature_id)
         return row.providers[provider_id]

@@ -49,14 +49,17 @@ def matrix_table(
     table.add_column("Feature", style="bold")
     for provider in columns:
         table.add_column(matrix.provider_name(provider), justify="center")
-    for row in matrix.features:
+    checks = set(matrix.gateway_contract_ids())
+    for row in matrix.rows():
         if features is not None and row.id not in features:
             continue
         cells = []
         for provider in columns:
             glyph, style = GLYPHS[row.providers[provider].status]
             cells.append(Text(glyph, style=style))
-        table.add_row(row.name, *cells)
+        # Contract checks are named as such: they sit in the page's second table.
+        name = f"{row.name} (gateway contract)" if row.id in checks else row.name
+        table.add_row(name, *cells)
     return table
 
 

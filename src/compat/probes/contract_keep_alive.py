@@ -50,6 +50,11 @@ class KeepAlive(CliProbe):
                 f"{IDLE_TIMEOUT_MS // 1000} s while the upstream was silent"
             )
         sent = streamed(records)
+        result = run.result
+        if result is None or result.is_error:
+            # Claude Code gave up on the silent stream ("Stream idle timeout"): its error
+            # says so, and the stalled stream's record may not be written yet.
+            return None
         if not sent:
             return "expected the upstream to stream this run's reply, it did not"
         times = [e.t for e in sent[0].sent_events or [] if e.type != "ping"]

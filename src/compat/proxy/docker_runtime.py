@@ -97,13 +97,18 @@ class DockerRuntime:
             # Docker would bind-mount a missing path as a new empty directory.
             if not path.is_file():
                 raise CompatError(f"{name} names {path}, which is not a file")
-        files = {name: f"{CONTAINER_FILES_DIR}/{name}" for name in launch.environment.files}
+        # One mount per host file: docker's volumes are keyed by host path, and two
+        # variables may name the same file (the Vertex key for the model list and for the
+        # pass-through route).
+        mounts: dict[str, str] = {}
+        for name, path in launch.environment.files.items():
+            mounts.setdefault(str(path.resolve()), f"{CONTAINER_FILES_DIR}/{name}")
+        files = {
+            name: mounts[str(path.resolve())] for name, path in launch.environment.files.items()
+        }
         volumes = {
             str(launch.config_path.resolve()): {"bind": CONTAINER_CONFIG_PATH, "mode": "ro"},
-            **{
-                str(path.resolve()): {"bind": files[name], "mode": "ro"}
-                for name, path in launch.environment.files.items()
-            },
+            **{host: {"bind": inside, "mode": "ro"} for host, inside in mounts.items()},
         }
         environment = {**launch.environment.values, **files, **launch.proxy_variables()}
         if self.network is DockerNetwork.host:
