@@ -196,14 +196,12 @@ class ProxySession:
         credentials = emulator.write_service_account(
             work_dir / "vertex-service-account.json", project_id=EMULATED_VERTEX_PROJECT
         )
-        tls_front = None
-        if self.settings.runtime is RuntimeKind.local:
-            from compat.emulator.tls_front import TlsFront
+        from compat.emulator.tls_front import TlsFront
 
-            # A container reaches the host by another address than loopback, where the
-            # front listens: there the Vertex pass-through has no emulated upstream.
-            front = self._stack.enter_context(TlsFront(emulator.host, emulator.port))
-            tls_front = (front.url, front.ca_file)
+        # On loopback beside the emulator: reachable wherever the emulator is (a local
+        # proxy, or a container on the host network, emulated mode's default).
+        front = self._stack.enter_context(TlsFront(emulator.host, emulator.port))
+        tls_front = (front.url, front.ca_file)
         return emulated_environment(
             emulator.url, credentials, config=config, litellm_version=release, tls_front=tls_front
         )
