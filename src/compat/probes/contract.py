@@ -13,8 +13,6 @@ from compat.driver import ClaudeRun, StreamEvent
 from compat.probes.base import expect_nonce
 from compat.upstream_log import RecordedRequest
 
-CONTRACT_PREFIX = "contract_"
-
 
 def stream_marker(
     *, pace: float | None = None, stall: float | None = None, ping: float | None = None
