@@ -89,18 +89,20 @@ def test_added_and_removed_rows_and_providers(old):
         doc["features"].append(
             {"id": "new_feature", "name": "New feature", "providers": removed_row["providers"]}
         )
-        doc["providers"] = [p for p in doc["providers"] if p != "azure"] + ["openai"]
+        doc["providers"] = [p for p in doc["providers"] if p != "azure"] + ["mistral"]
         doc["provider_names"].pop("azure")
-        doc["provider_names"]["openai"] = "OpenAI"
+        doc["provider_names"]["mistral"] = "Mistral"
         for row in doc["features"] + doc["gateway_contract"]["checks"]:
-            row["providers"]["openai"] = row["providers"].pop("azure")
+            row["providers"]["mistral"] = row["providers"].pop("azure")
+        routes = doc["gateway_contract"]["routes"]
+        routes[routes.index("azure")] = "mistral"
 
     diff = diff_matrices(old, changed(old, edit))
     kinds = {(c.kind, c.feature or c.provider, c.detail) for c in diff.changes}
     assert kinds == {
         ("feature_added", "new_feature", "New feature"),
         ("feature_removed", old.features[0].id, old.features[0].name),
-        ("provider_added", "openai", "OpenAI"),
+        ("provider_added", "mistral", "Mistral"),
         ("provider_removed", "azure", "Azure (Foundry)"),
     }
     assert not diff.has_regressions

@@ -47,7 +47,12 @@ def test_the_shipped_file_is_valid(repo_root: Path, manifest: Manifest):
         "bedrock-no-keep-alive",
         "attribution-block-removed",
         "open-lists-allowlisted",
+        "gpt-reasoning-not-asked-for",
+        "gpt-pdf-sent-as-image",
     }
+    assert [i.id for i in known.for_cell("pdf_input", "bedrock_mantle")] == [
+        "gpt-pdf-sent-as-image"
+    ]
     # Contract checks are cells like the features': an entry may name one.
     assert [i.id for i in known.for_cell("contract_keep_alive", "bedrock_invoke")] == [
         "bedrock-no-keep-alive"

@@ -13,7 +13,11 @@ SHIPPED = yaml.safe_load((Path(__file__).parent.parent / "manifest.yaml").read_t
 NEXT_NA = len(SHIPPED["not_applicable"])
 """The index a not_applicable entry appended by a test gets."""
 
-PROVIDERS = ["anthropic", "bedrock_invoke", "bedrock_converse", "vertex_ai", "azure"]
+CLAUDE_PROVIDERS = ["anthropic", "bedrock_invoke", "bedrock_converse", "vertex_ai", "azure"]
+GPT_PROVIDERS = ["openai", "azure_openai", "bedrock_mantle", "vertex_ai_gpt"]
+PROVIDERS = CLAUDE_PROVIDERS + GPT_PROVIDERS
+CLAUDE_TIERS = ["haiku-4-5", "sonnet-4-6", "opus-4-7"]
+GPT_TIERS = ["gpt-5-6-sol", "gpt-5-6-terra", "gpt-5-6-luna"]
 FEATURES = [
     "basic_messaging_non_streaming",
     "basic_messaging_streaming",
@@ -61,15 +65,41 @@ def test_shipped_manifest_has_the_design_axes_in_order(manifest_path):
         "Bedrock (Converse)",
         "Vertex AI",
         "Azure (Foundry)",
+        "OpenAI",
+        "Azure OpenAI",
+        "Bedrock (Mantle)",
+        "Vertex AI (GPT)",
     ]
-    assert m.tier_ids == ["haiku-4-5", "sonnet-4-6", "opus-4-7"]
-    assert [t.name for t in m.tiers] == ["Haiku 4.5", "Sonnet 4.6", "Opus 4.7"]
+    assert m.tier_ids == CLAUDE_TIERS + GPT_TIERS
+    assert [t.name for t in m.tiers] == [
+        "Haiku 4.5",
+        "Sonnet 4.6",
+        "Opus 4.7",
+        "GPT-5.6 Sol",
+        "GPT-5.6 Terra",
+        "GPT-5.6 Luna",
+    ]
     assert m.feature_ids == FEATURES
-    assert len(m.cells()) == 16 * 5 * 3 + len(m.check_ids) * 5
+    # Each column runs its own family's three tiers; the contract runs on the Claude routes.
+    assert len(m.cells()) == 16 * 9 * 3 + len(m.check_ids) * 5
     assert m.gateway_contract is not None and m.gateway_contract.tier == "haiku-4-5"
+    assert m.contract_providers() == CLAUDE_PROVIDERS
     assert all(c.startswith("contract_") for c in m.check_ids)
-    for tier in m.tiers:
-        assert set(tier.models) == set(PROVIDERS)
+    for tier in m.tiers[:3]:
+        assert set(tier.models) == set(CLAUDE_PROVIDERS)
+    for tier in m.tiers[3:]:
+        # Vertex AI offers no GPT-5.6 model: that column is n/a as a whole, with no model id.
+        assert set(tier.models) == set(GPT_PROVIDERS) - {"vertex_ai_gpt"}
+    assert m.tier_ids_for("openai") == GPT_TIERS
+    assert m.tier_ids_for("azure") == CLAUDE_TIERS
+    assert m.proxy_alias("azure_openai", "gpt-5-6-sol") == "gpt-5-6-sol-azure-openai"
+    assert m.proxy_alias("azure", "opus-4-7") == "claude-opus-4-7-azure"
+    assert m.unserved_provider_ids == ["vertex_ai_gpt"]
+    assert all(p.id != "vertex_ai_gpt" for p, _ in m.deployments())
+    assert len(m.deployments()) == 5 * 3 + 3 * 3
+    assert m.not_applicable_reason("vision", "vertex_ai_gpt", "gpt-5-6-luna")
+    assert m.not_applicable_reason("prompt_caching_1h", "bedrock_mantle", "gpt-5-6-sol")
+    assert m.not_applicable_reason("prompt_caching_1h", "bedrock_invoke", "opus-4-7") is None
     assert m.upstream_model("bedrock_invoke", "haiku-4-5") == (
         "us.anthropic.claude-haiku-4-5-20251001-v1:0"
     )
@@ -87,8 +117,9 @@ def test_proxy_aliases_are_unique_and_follow_the_naming(manifest_path):
     m = load_manifest(manifest_path)
     assert m.proxy_alias("anthropic", "haiku-4-5") == "claude-haiku-4-5"
     assert m.proxy_alias("bedrock_converse", "opus-4-7") == "claude-opus-4-7-bedrock-converse"
-    aliases = [m.proxy_alias(p, t) for p in m.provider_ids for t in m.tier_ids]
-    assert len(set(aliases)) == 15
+    assert m.proxy_alias("bedrock_mantle", "gpt-5-6-luna") == "gpt-5-6-luna-bedrock-mantle"
+    aliases = [m.proxy_alias(p.id, t.id) for p, t in m.deployments()]
+    assert len(set(aliases)) == 15 + 9
 
 
 def test_unknown_top_level_key(tmp_path):
@@ -211,3 +242,54 @@ def test_empty_file_and_wrong_top_level(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="manifest not found"):
         load_manifest(tmp_path / "nope.yaml")
+
+
+def test_a_tier_names_models_of_its_own_family_only(tmp_path):
+    def mutate(data):
+        data["tiers"][3]["models"]["anthropic"] = "gpt-5.6-sol"
+
+    message = load_error(tmp_path, mutate)
+    assert "tiers[3] (gpt-5-6-sol).models: provider 'anthropic' serves family 'claude'" in message
+
+
+def test_a_family_tier_must_cover_its_providers(tmp_path):
+    def mutate(data):
+        del data["tiers"][4]["models"]["azure_openai"]
+
+    message = load_error(tmp_path, mutate)
+    assert "tiers[4] (gpt-5-6-terra).models: missing the upstream model id for provider " in message
+    assert "'azure_openai'" in message
+
+
+def test_a_provider_family_without_tiers_is_refused(tmp_path):
+    def mutate(data):
+        data["providers"][5]["family"] = "gemini"
+
+    message = load_error(tmp_path, mutate)
+    assert "providers[5] (openai).family: no tier of family 'gemini'" in message
+
+
+def test_not_applicable_tier_must_run_on_its_provider(tmp_path):
+    def mutate(data):
+        data["not_applicable"].append(
+            {"feature": "vision", "provider": "openai", "tier": "opus-4-7", "reason": "x"}
+        )
+
+    message = load_error(tmp_path, mutate)
+    assert f"not_applicable[{NEXT_NA}].tier: tier 'opus-4-7' does not run on provider 'openai'" in (
+        message
+    )
+
+
+def test_not_applicable_family_must_exist_and_not_name_a_provider_too(tmp_path):
+    def mutate(data):
+        data["not_applicable"].append({"feature": "vision", "family": "gtp", "reason": "x"})
+        data["not_applicable"].append(
+            {"feature": "vision", "family": "gpt", "provider": "openai", "reason": "x"}
+        )
+
+    message = load_error(tmp_path, mutate)
+    assert (
+        f"not_applicable[{NEXT_NA}].family: unknown family 'gtp' (did you mean 'gpt'?)" in message
+    )
+    assert f"not_applicable[{NEXT_NA + 1}]: give provider or family, not both" in message

@@ -240,6 +240,10 @@ def test_canonical_output_is_stable_and_well_formed(manifest_path, fixtures):
         "bedrock_converse",
         "vertex_ai",
         "azure",
+        "openai",
+        "azure_openai",
+        "bedrock_mantle",
+        "vertex_ai_gpt",
     ]
 
 
@@ -314,7 +318,8 @@ def test_provider_name_prefers_the_matrix_then_the_manifest_then_the_id(
     assert matrix.provider_name("azure", manifest) == "Azure AI Foundry"
     assert matrix.provider_name("vertex_ai", manifest) == "Vertex AI"
     assert matrix.provider_name("vertex_ai") == "vertex_ai"
-    assert matrix.provider_name("openai", manifest) == "openai"
+    assert matrix.provider_name("openai", manifest) == "OpenAI"
+    assert matrix.provider_name("mistral", manifest) == "mistral"
 
 
 def test_duplicate_providers_and_features_are_named(tmp_path, fixtures):
@@ -393,3 +398,35 @@ def test_bad_cells_and_versions_name_the_field(tmp_path, fixtures):
         InputError, match="expected a matrix mapping at the top level, found a list"
     ):
         load_doc(tmp_path, [])
+
+
+def test_a_result_for_a_tier_of_another_family_is_refused_not_dropped(tmp_path, manifest_path):
+    path = write(
+        tmp_path,
+        "r.json",
+        results_doc([result("vision", "openai", "opus-4-7", {"status": "pass"})]),
+    )
+    with pytest.raises(InputError) as info:
+        build(manifest_path, path)
+    assert (
+        "results[0].tier: tier 'opus-4-7' does not run on provider 'openai' "
+        "(expected one of: gpt-5-6-sol, gpt-5-6-terra, gpt-5-6-luna)"
+    ) in str(info.value)
+
+
+def test_gpt_columns_aggregate_their_own_tiers_and_the_contract_skips_them(tmp_path, manifest_path):
+    tiers = ["gpt-5-6-sol", "gpt-5-6-terra", "gpt-5-6-luna"]
+    outcomes = [{"status": "pass"}, {"status": "pass"}, {"status": "fail", "error": "no"}]
+    path = write(
+        tmp_path,
+        "r.json",
+        results_doc(
+            [result("vision", "openai", t, o) for t, o in zip(tiers, outcomes, strict=True)]
+        ),
+    )
+    matrix = build(manifest_path, path)
+    assert matrix.cell("vision", "openai").status == "fail"
+    assert "[gpt-5-6-luna] no" in matrix.cell("vision", "openai").error
+    assert matrix.cell("vision", "vertex_ai_gpt").status == "not_applicable"
+    assert matrix.cell("contract_keep_alive", "openai").status == "not_tested"
+    assert matrix.contract_routes() == matrix.providers[:5]

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from compat.files import load_yaml, parse_model, problems_error
 
 SCHEMA_VERSION = "1"
+DEFAULT_FAMILY = "claude"
+FAMILY_PATTERN = r"^[a-z][a-z0-9_]*$"
 DEFAULT_MANIFEST = Path("manifest.yaml")
 
 # Strict: YAML's `yes` or `"60"` is a typo here, not a rate of 1 or 60.
@@ -29,8 +31,10 @@ class Provider(_Strict):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=1)
+    family: str = Field(default=DEFAULT_FAMILY, pattern=FAMILY_PATTERN)
+    """The model family the column serves; its tiers are the tiers of that family."""
     alias_suffix: str = ""
-    """Appended to `claude-<tier>` to form this provider's LiteLLM model alias."""
+    """Appended to a tier's alias stem (`claude-<tier>`) to form this provider's LiteLLM alias."""
     requests_per_minute: RequestsPerMinute | None = None
     """Live-mode pacing: upstream requests per minute for all its tiers together (unset: none)."""
 
@@ -40,7 +44,15 @@ class Tier(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
     name: str = Field(min_length=1)
+    family: str = Field(default=DEFAULT_FAMILY, pattern=FAMILY_PATTERN)
+    """The providers this tier runs on: those of the same family."""
+    alias_stem: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    """The alias before the provider's suffix; `claude-<id>` unless set."""
     models: dict[str, str]
+
+    @property
+    def stem(self) -> str:
+        return self.alias_stem or f"claude-{self.id}"
 
     @field_validator("models")
     @classmethod
@@ -84,10 +96,12 @@ class GatewayContract(_Strict):
 
 
 class NotApplicableDeclaration(_Strict):
-    """A declared not-applicable cell; omitting provider or tier widens it to all of them."""
+    """A declared not-applicable cell; omitting feature, provider or tier widens it to all."""
 
-    feature: str
+    feature: str | None = None
     provider: str | None = None
+    family: str | None = None
+    """Every provider of this model family (instead of naming one `provider`)."""
     tier: str | None = None
     reason: str = Field(min_length=1)
 
@@ -142,18 +156,60 @@ class Manifest(_Strict):
     def feature(self, feature_id: str) -> Feature:
         return next(f for f in self.features if f.id == feature_id)
 
+    @cached_property
+    def unserved_provider_ids(self) -> list[str]:
+        """Columns declared not applicable as a whole: the proxy gets no deployment for them."""
+        return [
+            p
+            for p in self.provider_ids
+            if any(
+                e.provider == p and e.feature is None and e.tier is None
+                for e in self.not_applicable
+            )
+        ]
+
+    def tiers_for(self, provider_id: str) -> list[Tier]:
+        """The tiers a provider's column runs: those of its model family, in manifest order."""
+        family = self.provider(provider_id).family
+        return [t for t in self.tiers if t.family == family]
+
+    def tier_ids_for(self, provider_id: str) -> list[str]:
+        return [t.id for t in self.tiers_for(provider_id)]
+
+    def deployments(self) -> list[tuple[Provider, Tier]]:
+        """Every (provider, tier) the proxy serves, in manifest order."""
+        return [
+            (p, t)
+            for p in self.providers
+            if p.id not in self.unserved_provider_ids
+            for t in self.tiers_for(p.id)
+        ]
+
     def upstream_model(self, provider_id: str, tier_id: str) -> str:
         return self.tier(tier_id).models[provider_id]
 
     def proxy_alias(self, provider_id: str, tier_id: str) -> str:
         """The LiteLLM model alias for a (provider, tier), e.g. `claude-haiku-4-5-vertex`."""
-        return f"claude-{tier_id}{self.provider(provider_id).alias_suffix}"
+        return f"{self.tier(tier_id).stem}{self.provider(provider_id).alias_suffix}"
+
+    def contract_providers(self) -> list[str]:
+        """The routes the gateway contract runs on: the providers of its tier's family."""
+        if self.gateway_contract is None:
+            return []
+        family = self.tier(self.gateway_contract.tier).family
+        return [
+            p.id
+            for p in self.providers
+            if p.family == family and p.id not in self.unserved_provider_ids
+        ]
 
     def not_applicable_reason(self, feature_id: str, provider_id: str, tier_id: str) -> str | None:
+        family = self.provider(provider_id).family
         for entry in self.not_applicable:
             if (
-                entry.feature == feature_id
+                entry.feature in (None, feature_id)
                 and entry.provider in (None, provider_id)
+                and entry.family in (None, family)
                 and entry.tier in (None, tier_id)
             ):
                 return entry.reason
@@ -162,11 +218,14 @@ class Manifest(_Strict):
     def cells(self) -> list[tuple[str, str, str]]:
         """Every (feature, provider, tier) in manifest order, then every contract check's."""
         cells = [
-            (f.id, p.id, t.id) for f in self.features for p in self.providers for t in self.tiers
+            (f.id, p.id, t.id)
+            for f in self.features
+            for p in self.providers
+            for t in self.tiers_for(p.id)
         ]
         if self.gateway_contract is not None:
             tier = self.gateway_contract.tier
-            cells += [(c, p.id, tier) for c in self.check_ids for p in self.providers]
+            cells += [(c, p, tier) for c in self.check_ids for p in self.contract_providers()]
         return cells
 
 
@@ -190,20 +249,38 @@ def _semantic_problems(m: Manifest) -> list[str]:
     if m.gateway_contract is not None and m.gateway_contract.tier not in m.tier_ids:
         tier = m.gateway_contract.tier
         problems.append(f"gateway_contract.tier: unknown tier {tier!r}{suggest(tier, m.tier_ids)}")
-    aliases = [m.proxy_alias(p, t) for p in m.provider_ids for t in m.tier_ids]
+    families = {p.family for p in m.providers}
+    for index, provider in enumerate(m.providers):
+        if not any(t.family == provider.family for t in m.tiers):
+            problems.append(
+                f"providers[{index}] ({provider.id}).family: no tier of family "
+                f"{provider.family!r} (tiers run on the providers of their own family)"
+            )
+    aliases = [m.proxy_alias(p.id, t.id) for p, t in m.deployments()]
     problems += _duplicates("providers[].alias_suffix gives an alias with", aliases)
     for tier_index, tier in enumerate(m.tiers):
-        for provider_id in m.provider_ids:
-            if provider_id not in tier.models:
+        where = f"tiers[{tier_index}] ({tier.id})"
+        if tier.family not in families:
+            problems.append(
+                f"{where}.family: no provider of family {tier.family!r}"
+                f"{suggest(tier.family, sorted(families))}"
+            )
+        family_providers = [p.id for p in m.providers if p.family == tier.family]
+        for provider_id in family_providers:
+            if provider_id not in tier.models and provider_id not in m.unserved_provider_ids:
                 problems.append(
-                    f"tiers[{tier_index}] ({tier.id}).models: missing the upstream model id "
-                    f"for provider {provider_id!r}"
+                    f"{where}.models: missing the upstream model id for provider {provider_id!r}"
                 )
         for provider_id in tier.models:
             if provider_id not in m.provider_ids:
                 problems.append(
-                    f"tiers[{tier_index}] ({tier.id}).models: unknown provider "
+                    f"{where}.models: unknown provider "
                     f"{provider_id!r}{suggest(provider_id, m.provider_ids)}"
+                )
+            elif provider_id not in family_providers:
+                problems.append(
+                    f"{where}.models: provider {provider_id!r} serves family "
+                    f"{m.provider(provider_id).family!r}, not this tier's {tier.family!r}"
                 )
     seen: set[tuple[str, str | None, str | None]] = set()
     for index, entry in enumerate(m.not_applicable):
@@ -217,15 +294,29 @@ def _semantic_problems(m: Manifest) -> list[str]:
                 problems.append(
                     f"{where}.{field}: unknown {field} {value!r}{suggest(value, choices)}"
                 )
-        key = (entry.feature, entry.provider, entry.tier)
+        if entry.family is not None and entry.family not in families:
+            hint = suggest(entry.family, sorted(families))
+            problems.append(f"{where}.family: unknown family {entry.family!r}{hint}")
+        if entry.family is not None and entry.provider is not None:
+            problems.append(f"{where}: give provider or family, not both")
+        if (
+            entry.provider in m.provider_ids
+            and entry.tier in m.tier_ids
+            and entry.tier not in m.tier_ids_for(entry.provider)
+        ):
+            problems.append(
+                f"{where}.tier: tier {entry.tier!r} does not run on provider {entry.provider!r} "
+                f"(expected one of: {', '.join(m.tier_ids_for(entry.provider))})"
+            )
+        key = (entry.feature, entry.provider or entry.family, entry.tier)
         if key in seen:
             problems.append(f"{where}: duplicate declaration for {_describe_cell(*key)}")
         seen.add(key)
     return problems
 
 
-def _describe_cell(feature: str, provider: str | None, tier: str | None) -> str:
-    return f"({feature}, {provider or 'every provider'}, {tier or 'every tier'})"
+def _describe_cell(feature: str | None, provider: str | None, tier: str | None) -> str:
+    return f"({feature or 'every row'}, {provider or 'every provider'}, {tier or 'every tier'})"
 
 
 def load_manifest(path: Path | str | None = None) -> Manifest:

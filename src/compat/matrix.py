@@ -67,6 +67,8 @@ class ContractTable(BaseModel):
     guide: str
     tier: str
     """The tier every check ran on."""
+    routes: list[str] = Field(default_factory=list)
+    """The provider routes the checks run on (the tier's model family); empty: every one."""
     checks: list[ContractRow]
 
 
@@ -103,6 +105,13 @@ class Matrix(BaseModel):
         """Every row: the features, then the gateway-contract checks."""
         checks = self.gateway_contract.checks if self.gateway_contract is not None else []
         return [*self.features, *checks]
+
+    def contract_routes(self) -> list[str]:
+        """The columns the contract table shows: the routes its checks run on."""
+        table = self.gateway_contract
+        if table is None:
+            return []
+        return [p for p in self.providers if p in table.routes] or list(self.providers)
 
     def gateway_contract_ids(self) -> list[str]:
         return [c.id for c in self.gateway_contract.checks] if self.gateway_contract else []
@@ -196,6 +205,13 @@ def _check_against_manifest(manifest: Manifest, loaded: LoadedResults) -> None:
                     f"results[{index}].{field}: unknown {field.removesuffix('_id')} "
                     f"{value!r}{suggest(value, choices)} (not in the manifest)"
                 )
+        provider, tier = result.provider, result.tier
+        known_cell = provider in manifest.provider_ids and tier in manifest.tier_ids
+        if known_cell and tier not in manifest.tier_ids_for(provider):
+            problems.append(
+                f"results[{index}].tier: tier {tier!r} does not run on provider "
+                f"{provider!r} (expected one of: {', '.join(manifest.tier_ids_for(provider))})"
+            )
     if problems:
         raise problems_error(loaded.path, problems)
 
@@ -256,12 +272,18 @@ def build_matrix(
 ) -> Matrix:
     """The matrix for `manifest` from the merged results, tiers aggregated per cell."""
     merged = merge_results(manifest, loaded)
-    tier_ids = manifest.tier_ids
+    contract_routes = manifest.contract_providers()
 
-    def outcomes(row_id: str, tiers: list[str]) -> dict[str, AnyOutcome]:
+    def outcomes(row_id: str, only_tier: str | None = None) -> dict[str, AnyOutcome]:
+        """Each provider's cell: its tiers (or the one `only_tier`) aggregated."""
         cells: dict[str, AnyOutcome] = {}
         for provider in manifest.provider_ids:
+            if only_tier is not None and provider not in contract_routes:
+                # The contract's tier is not a model of this column's family.
+                cells[provider] = NotTested()
+                continue
             found: list[tuple[str, AnyOutcome]] = []
+            tiers = [only_tier] if only_tier else manifest.tier_ids_for(provider)
             for tier in tiers:
                 result = merged.get((row_id, provider, tier))
                 if result is not None:
@@ -272,21 +294,19 @@ def build_matrix(
             cells[provider] = aggregate(found)
         return cells
 
-    rows = [
-        MatrixRow(id=f.id, name=f.name, providers=outcomes(f.id, tier_ids))
-        for f in manifest.features
-    ]
+    rows = [MatrixRow(id=f.id, name=f.name, providers=outcomes(f.id)) for f in manifest.features]
     contract = manifest.gateway_contract
     table = None
     if contract is not None:
         table = ContractTable(
             guide=contract.guide,
             tier=contract.tier,
+            routes=contract_routes,
             checks=[
                 ContractRow(
                     id=c.id,
                     name=c.name,
-                    providers=outcomes(c.id, [contract.tier]),
+                    providers=outcomes(c.id, contract.tier),
                     guide=contract.section_url(c),
                     quote=c.quote,
                 )
@@ -325,6 +345,11 @@ def _shape_problems(matrix: Matrix) -> list[str]:
     if matrix.gateway_contract is not None:
         checks = list(matrix.gateway_contract.checks)
         problems += _duplicates("gateway_contract.checks", [row.id for row in checks])
+        problems += [
+            f"gateway_contract.routes: {route!r} is not one of `providers`"
+            for route in matrix.gateway_contract.routes
+            if route not in matrix.providers
+        ]
         tables.append(("gateway_contract.checks", checks))
     for label, index, row in ((t, i, r) for t, rows in tables for i, r in enumerate(rows)):
         keys = list(row.providers)

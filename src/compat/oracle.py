@@ -355,7 +355,7 @@ def plan_runs(manifest: Manifest) -> list[CaptureRun]:
     runs: list[CaptureRun] = []
     for platform in PLATFORMS:
         provider = PLATFORM_PROVIDER[platform]
-        for tier in manifest.tier_ids:
+        for tier in manifest.tier_ids_for(provider):
             model = manifest.upstream_model(provider, tier)
             runs.append(CaptureRun(platform, tier, model))
             if manifest.not_applicable_reason(LONG_CONTEXT_FEATURE, provider, tier) is None:

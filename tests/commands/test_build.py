@@ -23,7 +23,9 @@ def test_build_reproduces_the_golden_matrix(repo_root, fixtures, tmp_path, compa
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes() == (fixtures / "sample-matrix.json").read_bytes()
     assert proc.stdout.strip() == str(out)
-    assert "70 pass, 5 fail, 4 not_applicable, 1 not_tested" in proc.stderr
+    assert "16 features × 9 providers: 93 pass, 13 fail, 37 not_applicable, 1 not_tested" in (
+        proc.stderr
+    )
     assert "8 gateway-contract checks × 5 routes: 30 pass, 7 fail, 3 not_applicable" in proc.stderr
 
 
@@ -76,11 +78,11 @@ def test_results_not_json(repo_root, tmp_path, compat_cli):
 
 def test_unknown_provider_in_results(repo_root, fixtures, tmp_path, compat_cli):
     doc = json.loads((fixtures / "sample-results.json").read_text())
-    doc["results"][7]["provider"] = "openai"
+    doc["results"][7]["provider"] = "mistral"
     bad = tmp_path / "compat-results.json"
     bad.write_text(json.dumps(doc))
     proc = compat_cli("build", "-r", str(bad), "-o", str(tmp_path / "m.json"), cwd=repo_root)
-    assert_clean_user_error(proc, "results[7].provider: unknown provider 'openai'")
+    assert_clean_user_error(proc, "results[7].provider: unknown provider 'mistral'")
     assert not (tmp_path / "m.json").exists()
 
 

@@ -46,6 +46,8 @@ def test_reports_presence_per_provider_and_never_a_value(repo_root: Path, tmp_pa
         AWS_BEARER_TOKEN_BEDROCK="bedrock-token-value-12345",
         AWS_REGION="eu-central-1",
         AZURE_FOUNDRY_API_KEY="azure-key-value-12345",
+        OPENAI_API_KEY="sk-proj-doctor-value-24680",
+        AZURE_OPENAI_API_KEY="azure-openai-value-13579",
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -59,7 +61,19 @@ def test_reports_presence_per_provider_and_never_a_value(repo_root: Path, tmp_pa
         "AZURE_FOUNDRY_API_KEY",
         "AZURE_FOUNDRY_API_BASE",
     ]
-    for value in (secret, "bedrock-token-value-12345", "azure-key-value-12345", "eu-central-1"):
+    assert _row(out, "OpenAI") == ["OpenAI", "yes", "OPENAI_API_KEY", "-"]
+    assert _row(out, "Azure OpenAI")[1:] == ["no", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_API_BASE"]
+    assert _row(out, "Bedrock (Mantle)")[1] == "yes"  # Bedrock's own credentials
+    # Vertex AI offers no GPT-5.6 model: no deployment, no credentials to list.
+    assert "Vertex AI (GPT)" not in out
+    for value in (
+        secret,
+        "bedrock-token-value-12345",
+        "azure-key-value-12345",
+        "eu-central-1",
+        "sk-proj-doctor-value-24680",
+        "azure-openai-value-13579",
+    ):
         assert value not in out + done.stderr
 
 

@@ -81,7 +81,7 @@ def test_query_by_provider_body_substring_and_sequence(emulator: EmulatorServer)
     assert [r["seq"] for r in by_provider] == [first_seq]
     newer = httpx.get(url, params={"since": first_seq}).json()["requests"]
     assert [r["provider"] for r in newer] == ["azure"]
-    assert httpx.get(url, params={"provider": "openai"}).status_code == 400
+    assert httpx.get(url, params={"provider": "mistral"}).status_code == 400
 
 
 def test_recording_carries_status_error_kind_and_timing(emulator: EmulatorServer) -> None:

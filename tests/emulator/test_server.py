@@ -40,6 +40,9 @@ def test_starts_fast_serves_health_and_releases_the_port() -> None:
             "vertex_ai",
             "bedrock_invoke",
             "bedrock_converse",
+            "openai",
+            "azure_openai",
+            "bedrock_mantle",
         }
         port = server.port
     finally:

@@ -35,7 +35,7 @@ def test_first_party_sends_betas_for_every_tier(
 ) -> None:
     sent, _ = captured
     first_party = sent.platforms["first_party"]
-    assert set(first_party) == set(manifest.tier_ids)
+    assert set(first_party) == set(manifest.tier_ids_for("anthropic"))
     for tier, send in first_party.items():
         assert send.betas, f"first_party/{tier} sent no beta flag"
         assert "messages" in send.body_fields and send.requests >= 1

@@ -25,6 +25,9 @@ EXPECTED_PREFIX = {
     "bedrock_converse": "bedrock/converse/",
     "vertex_ai": "vertex_ai/",
     "azure": "azure_ai/",
+    "openai": "openai/",
+    "azure_openai": "azure/",
+    "bedrock_mantle": "bedrock_mantle/",
 }
 
 
@@ -51,16 +54,15 @@ def test_every_manifest_cell_has_its_alias_with_the_right_route(
     manifest: Manifest, committed: dict[str, object]
 ) -> None:
     entries = _entries(committed)
-    for provider in manifest.provider_ids:
-        for tier in manifest.tier_ids:
-            alias = manifest.proxy_alias(provider, tier)
-            assert alias in entries, f"{alias} missing from proxy_config.yaml"
-            expected = EXPECTED_PREFIX[provider] + manifest.upstream_model(provider, tier)
-            assert entries[alias]["model"] == expected
+    for provider, tier in manifest.deployments():
+        alias = manifest.proxy_alias(provider.id, tier.id)
+        assert alias in entries, f"{alias} missing from proxy_config.yaml"
+        expected = EXPECTED_PREFIX[provider.id] + manifest.upstream_model(provider.id, tier.id)
+        assert entries[alias]["model"] == expected
 
 
 def test_no_alias_is_orphaned(manifest: Manifest, committed: dict[str, object]) -> None:
-    wanted = {manifest.proxy_alias(p, t) for p in manifest.provider_ids for t in manifest.tier_ids}
+    wanted = {manifest.proxy_alias(p.id, t.id) for p, t in manifest.deployments()}
     model_list = committed["model_list"]
     assert isinstance(model_list, list)
     names = [entry["model_name"] for entry in model_list]
@@ -109,6 +111,22 @@ def test_each_provider_is_wired_to_its_endpoint_and_credentials(
     azure = entries["claude-haiku-4-5-azure"]
     assert azure["api_base"] == ref(env.AZURE_FOUNDRY_API_BASE)
     assert azure["api_key"] == ref(env.AZURE_FOUNDRY_API_KEY)
+    openai = entries["gpt-5-6-sol-openai"]
+    assert openai == {
+        "model": "openai/gpt-5.6-sol",
+        "api_base": ref(env.OPENAI_API_BASE),
+        "api_key": ref(env.OPENAI_API_KEY),
+    }
+    azure_openai = entries["gpt-5-6-terra-azure-openai"]
+    assert azure_openai["model"] == "azure/gpt-5.6-terra"
+    assert azure_openai["api_base"] == ref(env.AZURE_OPENAI_API_BASE)
+    assert azure_openai["api_key"] == ref(env.AZURE_OPENAI_API_KEY)
+    assert azure_openai["api_version"] == ref(env.AZURE_OPENAI_API_VERSION)
+    mantle = entries["gpt-5-6-luna-bedrock-mantle"]
+    assert mantle["model"] == "bedrock_mantle/openai.gpt-5.6-luna"
+    assert mantle["api_base"] == ref(env.BEDROCK_MANTLE_API_BASE)
+    assert mantle["aws_access_key_id"] == ref(env.AWS_ACCESS_KEY_ID)
+    assert mantle["api_key"] == ref(env.AWS_BEARER_TOKEN_BEDROCK)
 
 
 def test_settings_sit_where_litellm_reads_them(committed: dict[str, object]) -> None:
@@ -120,8 +138,8 @@ def test_settings_sit_where_litellm_reads_them(committed: dict[str, object]) -> 
 
 
 def test_a_provider_without_a_route_is_refused() -> None:
-    with pytest.raises(ValueError, match="no LiteLLM route for provider 'openai'"):
-        provider_route("openai")
+    with pytest.raises(ValueError, match="no LiteLLM route for provider 'vertex_ai_gpt'"):
+        provider_route("vertex_ai_gpt")
     assert set(PROVIDER_ROUTES) == set(EXPECTED_PREFIX)
 
 

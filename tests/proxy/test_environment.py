@@ -65,6 +65,11 @@ def test_emulated_mode_points_every_endpoint_at_the_emulator(config: ProxyConfig
     assert values[env.VERTEX_API_BASE] == "http://127.0.0.1:9"
     assert values[HAIKU] == "http://127.0.0.1:9"
     assert values[env.AZURE_FOUNDRY_API_BASE] == "http://127.0.0.1:9/anthropic"
+    assert values[env.OPENAI_API_BASE] == "http://127.0.0.1:9/v1"
+    assert values[env.AZURE_OPENAI_API_BASE] == "http://127.0.0.1:9"
+    assert values[env.AZURE_OPENAI_API_VERSION] == "2025-04-01-preview"
+    assert values[env.BEDROCK_MANTLE_API_BASE] == "http://127.0.0.1:9/mantle"
+    assert {values[env.OPENAI_API_KEY], values[env.AZURE_OPENAI_API_KEY]} <= environment.secrets
     assert environment.files == {
         env.GOOGLE_APPLICATION_CREDENTIALS: Path("/tmp/sa.json"),
         env.DEFAULT_GOOGLE_APPLICATION_CREDENTIALS: Path("/tmp/sa.json"),
@@ -118,10 +123,18 @@ def test_live_mode_takes_the_users_values_and_derives_real_endpoints(config: Pro
         env.VERTEXAI_PROJECT: "proj",
         env.VERTEXAI_LOCATION: "us-east5",
         env.GOOGLE_APPLICATION_CREDENTIALS: "/keys/sa.json",
+        env.OPENAI_API_KEY: "sk-proj-live-0123456789",
+        env.AZURE_OPENAI_API_BASE: "https://res.openai.azure.com",
+        env.AZURE_OPENAI_API_KEY: "azure-openai-live-0123456789",
         "UNRELATED": "x",
     }
     environment = live_environment(environ, config=config, litellm_version="1.106.2")
     values = environment.values
+    assert values[env.OPENAI_API_BASE] == "https://api.openai.com/v1"
+    assert values[env.BEDROCK_MANTLE_API_BASE] == "https://bedrock-mantle.eu-west-1.api.aws"
+    assert values[env.AZURE_OPENAI_API_BASE] == "https://res.openai.azure.com"
+    assert values[env.AZURE_OPENAI_API_VERSION] == "2025-04-01-preview"
+    assert {"sk-proj-live-0123456789", "azure-openai-live-0123456789"} <= environment.secrets
     assert values[env.ANTHROPIC_API_BASE] == "https://api.anthropic.com"
     assert values[env.BEDROCK_RUNTIME_ENDPOINT] == "https://bedrock-runtime.eu-west-1.amazonaws.com"
     assert values[env.VERTEX_API_BASE] == "https://us-east5-aiplatform.googleapis.com"

@@ -30,6 +30,7 @@ from compat.proxy.mutations import (
     drop_field,
     drop_server_tools,
     drop_tool,
+    drop_usage,
     mutating_config,
     set_field,
 )
@@ -208,6 +209,31 @@ def test_a_buffering_proxy_merges_each_blocks_deltas_even_across_chunk_boundarie
     assert MutationControl(callback.config.parent).fired()[-1]["changed"] == 1
 
 
+def test_dropping_usage_fields_removes_them_from_message_start_and_message_delta(callback):
+    usage = {"input_tokens": 5, "cache_read_input_tokens": 2048, "output_tokens": 1}
+    body = "".join(
+        sse(e)
+        for e in (
+            {"type": "message_start", "message": {"id": "m", "usage": dict(usage)}},
+            text_delta(0, "COMPAT-ABC"),
+            {"type": "message_delta", "delta": {}, "usage": dict(usage)},
+            {"type": "message_stop"},
+        )
+    ).encode()
+    MutationControl(callback.config.parent).set(drop_usage("cache_read_input_tokens"))
+    events = streamed(callback, [body[:40], body[40:]])
+    assert [e["type"] for e in events] == [
+        "message_start",
+        "content_block_delta",
+        "message_delta",
+        "message_stop",
+    ]
+    assert events[0]["message"]["usage"] == {"input_tokens": 5, "output_tokens": 1}
+    assert events[2]["usage"] == {"input_tokens": 5, "output_tokens": 1}
+    assert events[1]["delta"]["text"] == "COMPAT-ABC"
+    assert [e["changed"] for e in MutationControl(callback.config.parent).fired()] == [1, 1]
+
+
 def test_counting_locally_skips_the_providers_counter(callback):
     counter = callback.proxy_server._get_provider_token_counter
     assert counter({}, "m") == ("counter", "m", "x")
@@ -224,3 +250,6 @@ def test_every_mutation_says_what_it_takes_away():
         str(drop_server_tools("web_search_")) == "drop the web_search_* server tools from `tools`"
     )
     assert "count_tokens" in str(COUNT_LOCALLY)
+    assert str(drop_usage("cache_read_input_tokens")) == (
+        "drop cache_read_input_tokens from the streamed usage"
+    )

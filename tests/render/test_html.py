@@ -145,10 +145,18 @@ def test_table_rows_and_columns_follow_the_matrix():
         "Bedrock (Converse)",
         "Vertex AI",
         "Azure (Foundry)",
+        "OpenAI",
+        "Azure OpenAI",
+        "Bedrock (Mantle)",
+        "Vertex AI (GPT)",
     ]
     rows = table.one("tbody").all("tr")
     assert [r.one("th").text for r in rows] == [f.name for f in matrix.features]
     assert all(len(r.all("td")) == len(matrix.providers) for r in rows)
+    # The contract runs on the Claude routes only: its table has those five columns.
+    contract = parse(render_html(matrix)).by_id("contract")
+    assert [th.text for th in contract.one("thead").all("th")] == ["Contract check", *headers[1:6]]
+    assert all(len(r.all("td")) == 5 for r in contract.one("tbody").all("tr"))
 
 
 def test_every_cell_has_a_glyph_a_text_alternative_and_a_tooltip():
@@ -183,8 +191,8 @@ def test_every_cell_has_a_glyph_a_text_alternative_and_a_tooltip():
 
 def test_tooltip_ids_are_unique():
     ids = [tip.attrs["id"] for tip in parse(render_html(sample_matrix())).all(cls="tip")]
-    # 16 features × 5 providers, and 8 contract checks × 5 routes.
-    assert len(ids) == 120 == len(set(ids))
+    # 16 features × 9 providers, and 8 contract checks × 5 routes.
+    assert len(ids) == 16 * 9 + 8 * 5 == len(set(ids))
 
 
 def test_emulated_banner_only_for_emulated_matrices():
@@ -204,7 +212,8 @@ def test_hostile_error_is_text_everywhere_it_appears():
         page
     )
     doc = parse(page)
-    tool_use_azure = cells(doc)[2 * 5 + 4]
+    columns = len(matrix.providers)
+    tool_use_azure = cells(doc)[2 * columns + matrix.providers.index("azure")]
     assert tool_use_azure.one(cls="tip-text").text == HOSTILE_ERROR
     assert any(li.one("p").text == HOSTILE_ERROR for li in doc.one("ol", "failures").all("li"))
 
@@ -232,7 +241,15 @@ def test_failures_section_lists_each_failing_cell():
     entries = [li.one(cls="where").text for li in doc.one("ol", "failures").all("li")]
     assert entries == [
         "Basic messaging (streaming) · Bedrock (Invoke)",
+        "Extended thinking · OpenAI",
+        "Extended thinking · Azure OpenAI",
+        "Extended thinking · Bedrock (Mantle)",
         "Thinking with tool use · Bedrock (Converse)",
+        "Thinking with tool use · OpenAI",
+        "Thinking with tool use · Azure OpenAI",
+        "Thinking with tool use · Bedrock (Mantle)",
+        "PDF input · Azure OpenAI",
+        "PDF input · Bedrock (Mantle)",
         "Prompt caching (1h) · Vertex AI",
         "Tool search · Azure (Foundry)",
         "Native API passthrough · Azure (Foundry)",
@@ -263,7 +280,8 @@ def test_drill_down_shows_each_tier_and_the_upstream_requests():
     drill_downs = {d.attrs["id"]: d for d in doc.all("details", "ev-cell")}
     contract = [td.one(cls="g") for td in doc.by_id("contract").one("tbody").all("td")]
     anchors |= {link.attrs["href"].removeprefix("#") for link in contract}
-    assert set(drill_downs) == anchors and len(anchors) == 74 + 5 + 40
+    # The GPT columns' 64 cells were all recorded (Vertex AI's as n/a), like 74 Claude cells.
+    assert set(drill_downs) == anchors and len(anchors) == 74 + 64 + 5 + 40
     not_tested = next(td for td in cells(doc) if td.attrs["data-status"] == "not_tested")
     assert not_tested.one(cls="g").tag == "span"
     converse = drill_downs["cell-thinking_with_tool_use--bedrock_converse"]
@@ -369,7 +387,7 @@ def test_cli_writes_the_page_with_results_and_known_issues(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "site" / "index.html")
     doc = parse((tmp_path / "site" / "index.html").read_text(encoding="utf-8"))
-    assert len(doc.all("details", "ev-cell")) == 74 + 5 + 40
+    assert len(doc.all("details", "ev-cell")) == 74 + 64 + 5 + 40
     assert doc.one("article", "issue").attrs["id"] == "issue-one"
 
 
@@ -445,7 +463,7 @@ def test_the_gateway_contract_table_names_each_rule_with_the_guide_s_sentence():
     for row, check in zip(rows, matrix.gateway_contract.checks, strict=True):
         quote = row.one("blockquote", "guide-quote")
         assert quote.attrs["cite"] == check.guide and quote.text == check.quote
-        assert len(row.all("td")) == len(matrix.providers)
+        assert len(row.all("td")) == len(matrix.contract_routes()) == 5
     failed = [td for td in table.all("td") if td.attrs["data-status"] == "fail"]
     assert len(failed) == 7
     assert all(td.one(cls="tip-text").text for td in failed)

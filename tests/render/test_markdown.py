@@ -45,15 +45,25 @@ def test_table_has_a_row_per_feature_and_a_column_per_provider():
     rows = lines[header + 2 : header + 2 + len(matrix.features)]
     assert lines[header] == (
         "| Feature | Anthropic | Bedrock (Invoke) | Bedrock (Converse) | Vertex AI | "
-        "Azure (Foundry) |"
+        "Azure (Foundry) | OpenAI | Azure OpenAI | Bedrock (Mantle) | Vertex AI (GPT) |"
     )
     assert [r.split(" | ")[0].removeprefix("| ") for r in rows] == [
         row.name for row in matrix.features
     ]
-    assert rows[1] == "| Basic messaging (streaming) | ✅ | ❌ | ✅ | ✅ | ✅ |"
-    assert rows[10] == "| Web search | ✅ | n/a | n/a | ✅ | ✅ |"
-    assert rows[14] == "| Native API passthrough | ✅ | ✅ | n/a | ✅ | ❌ |"
-    assert rows[15] == "| Long context (1M) | ✅ | ✅ | ✅ | ✅ | — |"
+    gpt_na = " n/a | n/a | n/a | n/a |"
+    assert (
+        rows[1] == "| Basic messaging (streaming) | ✅ | ❌ | ✅ | ✅ | ✅ | ✅ | ✅ | ✅ | n/a |"
+    )
+    assert rows[5] == "| Extended thinking | ✅ | ✅ | ✅ | ✅ | ✅ | ❌ | ❌ | ❌ | n/a |"
+    assert rows[10] == "| Web search | ✅ | n/a | n/a | ✅ | ✅ |" + gpt_na
+    assert rows[14] == "| Native API passthrough | ✅ | ✅ | n/a | ✅ | ❌ |" + gpt_na
+    assert rows[15] == "| Long context (1M) | ✅ | ✅ | ✅ | ✅ | — |" + gpt_na
+    # The contract table has the five routes its checks run on.
+    contract = next(i for i, line in enumerate(lines) if line.startswith("| Contract check |"))
+    assert lines[contract] == (
+        "| Contract check | Anthropic | Bedrock (Invoke) | Bedrock (Converse) | Vertex AI | "
+        "Azure (Foundry) |"
+    )
 
 
 def test_emulated_warning_only_for_emulated_matrices():
@@ -78,7 +88,9 @@ def test_names_with_pipes_keep_the_table_shape():
     rows = list(matrix.features)
     rows[0] = MatrixRow(id=rows[0].id, name="Odd | name\nsplit", providers=rows[0].providers)
     text = render_markdown(matrix.model_copy(update={"features": rows}))
-    assert "| Odd \\| name split | ✅ | ✅ | ✅ | ✅ | ✅ |" in text.splitlines()
+    assert (
+        "| Odd \\| name split | ✅ | ✅ | ✅ | ✅ | ✅ | ✅ | ✅ | ✅ | n/a |" in text.splitlines()
+    )
 
 
 def test_untrimmed_summary_says_nothing_about_trimming():
@@ -92,9 +104,10 @@ def test_every_cell_failing_with_2kb_errors_is_trimmed_under_the_limit():
     text = render_markdown(matrix)
     assert len(text) < GITHUB_COMMENT_LIMIT
     assert ERRORS_TRIMMED_NOTE in text
-    assert "### Failures (120)" in text
+    # Every feature cell of the nine columns, and the contract's on its five routes.
+    assert "### Failures (184)" in text
     entries = [line for line in text.splitlines() if line.startswith("- **")]
-    assert len(entries) == 120
+    assert len(entries) == 16 * 9 + 8 * 5
     assert all(line.endswith("…") for line in entries)
     # Trimmed as little as needed: the errors keep most of the room the limit leaves.
     assert len(text) > GITHUB_COMMENT_LIMIT * 0.95

@@ -14,8 +14,9 @@ def manifest(manifest_path):
 
 def test_everything_by_default_in_manifest_order(manifest):
     cells = select_cells(manifest)
-    # 16 features × 5 providers × 3 tiers, then 8 contract checks × 5 routes on one tier.
-    assert len(cells) == 16 * 5 * 3 + 8 * 5
+    # 16 features × 9 providers × their family's 3 tiers, then 8 contract checks × the 5
+    # Claude routes on one tier.
+    assert len(cells) == 16 * 9 * 3 + 8 * 5
     assert [c.key for c in cells] == manifest.cells()
     assert {c.tier for c in cells if c.feature_id.startswith("contract_")} == {"haiku-4-5"}
 
@@ -23,10 +24,13 @@ def test_everything_by_default_in_manifest_order(manifest):
 def test_filters_combine(manifest):
     cells = select_cells(manifest, features=["vision"], providers=["vertex_ai", "azure"])
     assert {(c.provider, c.tier) for c in cells} == {
-        (p, t) for p in ("vertex_ai", "azure") for t in manifest.tier_ids
+        (p, t) for p in ("vertex_ai", "azure") for t in manifest.tier_ids_for(p)
     }
     assert {c.feature_id for c in cells} == {"vision"}
     assert len(select_cells(manifest, tiers=["opus-4-7"])) == 80
+    gpt = select_cells(manifest, features=["vision"], providers=["openai"])
+    assert [c.tier for c in gpt] == ["gpt-5-6-sol", "gpt-5-6-terra", "gpt-5-6-luna"]
+    assert len(select_cells(manifest, tiers=["gpt-5-6-luna"])) == 16 * 4
     contract = select_cells(manifest, features=["contract_keep_alive"], providers=["azure"])
     assert [c.key for c in contract] == [("contract_keep_alive", "azure", "haiku-4-5")]
 

@@ -99,7 +99,7 @@ def test_every_cell_is_recorded_exactly_once_in_order(manifest, tmp_path):
     results, journal = run_cells(manifest, cells, probe, tmp_path, concurrency=8)
     assert [r.key for r in results] == [c.key for c in cells]
     assert sorted(r.key for r in journal) == sorted(r.key for r in results)
-    assert len({r.key for r in journal}) == len(cells) == 16 * 5 * 3 + 8 * 5
+    assert len({r.key for r in journal}) == len(cells) == 16 * 9 * 3 + 8 * 5
 
 
 def test_declared_not_applicable_cells_never_run(manifest, tmp_path):

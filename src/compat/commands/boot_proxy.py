@@ -61,7 +61,8 @@ def boot_proxy(
 
 
 def _check_live_credentials(manifest: Manifest) -> None:
-    statuses = [credential_status(p, os.environ) for p in manifest.provider_ids]
+    served = [p for p in manifest.provider_ids if p not in manifest.unserved_provider_ids]
+    statuses = [credential_status(p, os.environ) for p in served]
     for s in statuses:
         if not s.ready:
             detail = s.problem or f"missing {', '.join(s.missing)}"
@@ -87,7 +88,7 @@ def _print_ready(session: ProxySession, manifest: Manifest, *, show_key: bool) -
     kept = "" if settings.log_path else " (removed on exit)"
     out.print(f"log: {session.log.path}{kept}")
     key = session.master_key if show_key else HIDDEN_KEY
-    example = manifest.proxy_alias(manifest.provider_ids[-1], manifest.tier_ids[0])
+    example = manifest.proxy_alias(*(x.id for x in manifest.deployments()[-1]))
     out.print("\nPoint claude at it:")
     out.print(f"  export ANTHROPIC_BASE_URL={session.base_url}", markup=False)
     out.print(f"  export ANTHROPIC_AUTH_TOKEN={key}", markup=False)
@@ -100,7 +101,7 @@ def _print_ready(session: ProxySession, manifest: Manifest, *, show_key: bool) -
 
 
 def _manifest_aliases(manifest: Manifest) -> set[str]:
-    return {manifest.proxy_alias(p, t) for p in manifest.provider_ids for t in manifest.tier_ids}
+    return {manifest.proxy_alias(p.id, t.id) for p, t in manifest.deployments()}
 
 
 def _alias_table(session: ProxySession, manifest: Manifest) -> Table:
@@ -109,11 +110,10 @@ def _alias_table(session: ProxySession, manifest: Manifest) -> Table:
         # Aliases are meant to be copied: wrap them, never cut them short.
         table.add_column(column, overflow="fold")
     served = set(session.aliases)
-    for provider in manifest.providers:
-        for tier in manifest.tiers:
-            alias = manifest.proxy_alias(provider.id, tier.id)
-            shown = alias if alias in served else f"[dim]{alias} (not in the config)[/dim]"
-            table.add_row(shown, provider.name, tier.name)
+    for provider, tier in manifest.deployments():
+        alias = manifest.proxy_alias(provider.id, tier.id)
+        shown = alias if alias in served else f"[dim]{alias} (not in the config)[/dim]"
+        table.add_row(shown, provider.name, tier.name)
     return table
 
 

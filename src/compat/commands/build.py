@@ -27,7 +27,8 @@ def status_counts(matrix: Matrix) -> Counter[str]:
 def contract_counts(matrix: Matrix) -> Counter[str]:
     table = matrix.gateway_contract
     checks = table.checks if table is not None else []
-    return Counter(o.status for row in checks for o in row.providers.values())
+    routes = matrix.contract_routes()
+    return Counter(row.providers[p].status for row in checks for p in routes)
 
 
 def _summary(counts: Counter[str]) -> str:
@@ -72,7 +73,7 @@ def build(
     if matrix.gateway_contract is not None:
         checks = len(matrix.gateway_contract.checks)
         err.print(
-            f"{checks} gateway-contract checks × {columns} routes: "
+            f"{checks} gateway-contract checks × {len(matrix.contract_routes())} routes: "
             f"{_summary(contract_counts(matrix))}"
         )
     out.print(str(target))

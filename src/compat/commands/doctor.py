@@ -155,7 +155,8 @@ def doctor(manifest: ManifestOption = DEFAULT_MANIFEST_PATH) -> None:
     """Show, per provider, whether live credentials are set, and the tool versions found."""
     try:
         loaded = load_manifest(manifest)
-        names = {p.id: p.name for p in loaded.providers}
+        # A column not applicable as a whole has no deployment, so no credentials to check.
+        names = {p.id: p.name for p in loaded.providers if p.id not in loaded.unserved_provider_ids}
     except InputError:
         # Useful outside a checkout too: fall back to the providers compat knows how to wire.
         if Path(manifest).exists():

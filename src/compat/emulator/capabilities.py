@@ -6,6 +6,9 @@ beta flags and server tools it accepts). Each rule cites its source beside it. T
 id is recognised however the provider spells it (`claude-sonnet-4-6`,
 `us.anthropic.claude-sonnet-4-6`, `claude-opus-4-7@20260416`, an Azure deployment named
 `claude-haiku-4-5`, ...); an id that names none of the three tiers is `not_found_error`.
+The GPT-5.6 tiers (`gpt-5.6-sol`, `openai.gpt-5.6-terra`, an Azure deployment named
+`gpt-5.6-luna`) are served only on the OpenAI-shaped wires (`OPENAI_WIRES`), the Claude
+tiers only on the others.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from pydantic import BaseModel, ConfigDict
 from compat.emulator.rules import (
     CONTEXT_1M_BETA,
     DOCUMENTED,
+    GPT_TIERS,
     INTERLEAVED_THINKING_BETA,
+    OPENAI_WIRES,
     TIERS,
     RuleBook,
     Tier,
@@ -28,6 +33,7 @@ from compat.emulator.types import EmulatorError, ProviderId
 
 __all__ = [
     "CONTEXT_1M_BETA",
+    "GPT_TIERS",
     "INTERLEAVED_THINKING_BETA",
     "TIERS",
     "Capabilities",
@@ -42,6 +48,13 @@ STANDARD_CONTEXT_WINDOW = 200_000
 ONE_MILLION_CONTEXT_WINDOW = 1_000_000
 
 _TIER_PATTERN = re.compile(r"claude-(haiku-4-5|sonnet-4-6|opus-4-7)(?![0-9])")
+# `gpt-5.6-sol`, `openai.gpt-5.6-sol` (Bedrock), an optional dated snapshot suffix; the
+# tier's own spelling `gpt-5-6-sol` too.
+_GPT_PATTERN = re.compile(r"gpt-5[.-]6-(sol|terra|luna)(?:-\d{4}-\d{2}-\d{2})?$")
+GPT_CONTEXT_WINDOW = 1_050_000
+# Cache hits on OpenAI's automatic prompt caching come in 128-token increments.
+# Source: https://platform.openai.com/docs/guides/prompt-caching
+OPENAI_CACHE_INCREMENT = 128
 
 
 class Capabilities(BaseModel):
@@ -62,6 +75,9 @@ class Capabilities(BaseModel):
     cache_ttls: frozenset[CacheTtl]
     supported_betas: frozenset[str]
     supported_server_tools: frozenset[str]
+    automatic_cache_increment: int | None = None
+    """With OpenAI's automatic prefix caching, the granularity of cache hits in tokens; None
+    where caching follows `cache_control` breakpoints."""
 
     @property
     def supports_1m_context(self) -> bool:
@@ -97,6 +113,13 @@ _TIER_FACTS: dict[Tier, _TierFacts] = {
     "sonnet-4-6": _TierFacts(_1M, _1M, frozenset({"enabled", "adaptive"}), True, 1_024, True),
     "opus-4-7": _TierFacts(_1M, _1M, frozenset({"adaptive"}), True, 4_096, True),
 }
+# GPT-5.6: rules gpt.context-window, gpt.no-anthropic-features, gpt.prompt-caching. The
+# model reasons adaptively (the wire turns `reasoning` into adaptive thinking) and its
+# effort stays with the wire, which checks it in OpenAI's terms.
+_GPT_FACTS = _TierFacts(
+    GPT_CONTEXT_WINDOW, GPT_CONTEXT_WINDOW, frozenset({"adaptive"}), False, 1_024, False
+)
+_TIER_FACTS.update(dict.fromkeys(GPT_TIERS, _GPT_FACTS))
 
 WEB_SEARCH_BASIC = "web_search_20250305"
 WEB_SEARCH_DYNAMIC = frozenset({"web_search_20260209", "web_search_20260318"})
@@ -130,16 +153,25 @@ _PLATFORM_FACTS: dict[ProviderId, _PlatformFacts] = {
     "vertex_ai": _PlatformFacts(frozenset({WEB_SEARCH_BASIC}), TOOL_SEARCH_DATED),
     "bedrock_invoke": _PlatformFacts(_NONE, TOOL_SEARCH_DATED),
     "bedrock_converse": _PlatformFacts(_NONE, _NONE),
+    # No Anthropic server tools on the OpenAI APIs (rule gpt.no-anthropic-features).
+    "openai": _PlatformFacts(_NONE, _NONE),
+    "azure_openai": _PlatformFacts(_NONE, _NONE),
+    "bedrock_mantle": _PlatformFacts(_NONE, _NONE),
 }
 
 
 def tier_of(model_id: str) -> Tier | None:
     """The tier a provider's model id names, or None."""
-    match = _TIER_PATTERN.search(model_id.lower())
-    if match is None:
+    lowered = model_id.lower()
+    match = _TIER_PATTERN.search(lowered)
+    if match is not None:
+        tier: Tier = match.group(1)  # type: ignore[assignment]  # the pattern only matches tiers
+        return tier
+    gpt = _GPT_PATTERN.search(lowered)
+    if gpt is None:
         return None
-    tier: Tier = match.group(1)  # type: ignore[assignment]  # the pattern only matches tiers
-    return tier
+    gpt_tier: Tier = f"gpt-5-6-{gpt.group(1)}"  # type: ignore[assignment]  # a GPT tier
+    return gpt_tier
 
 
 def capabilities_for(
@@ -147,7 +179,15 @@ def capabilities_for(
 ) -> Capabilities:
     """The capability row for `model_id` on `provider`; unknown ids are `not_found_error`."""
     tier = tier_of(model_id)
-    if tier is None:
+    openai_wire = provider in OPENAI_WIRES
+    if openai_wire and (tier is None or tier not in GPT_TIERS):
+        # OpenAI's 404 for a model it does not serve (code model_not_found).
+        # Source: https://platform.openai.com/docs/guides/error-codes
+        raise EmulatorError(
+            "not_found_error",
+            f"The model `{model_id}` does not exist or you do not have access to it.",
+        )
+    if tier is None or (tier in GPT_TIERS and not openai_wire):
         # The Claude API answers an unknown model with 404 not_found_error "model: <id>".
         # Source: https://platform.claude.com/docs/en/api/errors
         raise EmulatorError("not_found_error", f"model: {model_id}")
@@ -170,7 +210,9 @@ def capabilities_for(
         # 5-minute and 1-hour TTLs on every platform.
         # Sources: https://platform.claude.com/docs/en/build-with-claude/prompt-caching#1-hour-cache-duration
         #          https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CachePointBlock.html
-        cache_ttls=frozenset({"5m", "1h"}),
-        supported_betas=rules.accepted_betas(provider, tier),
+        # OpenAI's caching takes no breakpoints, so no TTL (rule gpt.prompt-caching).
+        cache_ttls=frozenset() if openai_wire else frozenset({"5m", "1h"}),
+        supported_betas=frozenset() if openai_wire else rules.accepted_betas(provider, tier),
         supported_server_tools=web_search | platform.tool_search,
+        automatic_cache_increment=OPENAI_CACHE_INCREMENT if openai_wire else None,
     )

@@ -74,7 +74,8 @@ base64 HMAC-SHA256 of its text under the model's secret (`display: "omitted"` re
 empty text, signed). Thinking blocks sent back in the history must carry the signature
 of their text.
 
-Prompt caching follows `prompt_cache`; what each provider and tier accepts (betas,
+Prompt caching follows `prompt_cache` (breakpoints, or automatic prefix caching where the
+platform caches on its own: the GPT tiers); what each provider and tier accepts (betas,
 server tools, thinking modes, context window, cache minimums) follows `capabilities`.
 
 Every reply is a function of the request alone: the same request gets the same message
@@ -183,7 +184,13 @@ class Model:
         content = answer.blocks
         if thinking_display is not None:
             content = [thinking_block(self._key, answer.intent, thinking_display), *content]
-        cache = self._cache.apply(f"{req.provider}/{caps.tier}", segments, caps.min_cache_tokens)
+        scope = f"{req.provider}/{caps.tier}"
+        if caps.automatic_cache_increment is not None:
+            cache = self._cache.apply_automatic(
+                scope, segments, caps.min_cache_tokens, caps.automatic_cache_increment
+            )
+        else:
+            cache = self._cache.apply(scope, segments, caps.min_cache_tokens)
         usage = Usage(
             input_tokens=total - cache.read - cache.created,
             output_tokens=max(1, estimate_tokens(content)),

@@ -137,6 +137,36 @@ class PromptCache:
                 self._expiry[point.key] = now + TTL_SECONDS[point.ttl]
         return CacheUsage(read=read, created_5m=created["5m"], created_1h=created["1h"])
 
+    def apply_automatic(
+        self, scope: str, segments: list[Segment], min_tokens: int, increment: int
+    ) -> CacheUsage:
+        """OpenAI's automatic caching: read the longest cached prefix, cache every prefix.
+
+        Every block boundary of a prompt is a cached prefix once it reaches `min_tokens`; a
+        hit is reported rounded down to `min_tokens` plus whole `increment`s, and nothing is
+        reported as written. Prefixes stay live for the 5 minutes the guide names.
+        Source: https://platform.openai.com/docs/guides/prompt-caching ("Caching is enabled
+        automatically for prompts that are 1024 tokens or longer", hits in 128-token
+        increments, cached prefixes remain active for 5 to 10 minutes of inactivity).
+        """
+        prefixes = [
+            _Breakpoint(key, "5m", tokens)
+            for _, key, tokens in _prefixes(f"auto:{scope}", segments)
+            if tokens >= min_tokens
+        ]
+        with self._lock:
+            now = self._clock()
+            self._expiry = {key: t for key, t in self._expiry.items() if t > now}
+            hit = max(
+                (point.prefix_tokens for point in prefixes if point.key in self._expiry),
+                default=0,
+            )
+            for point in prefixes:
+                self._expiry[point.key] = now + TTL_SECONDS["5m"]
+        if hit < min_tokens:
+            return CacheUsage()
+        return CacheUsage(read=min_tokens + (hit - min_tokens) // increment * increment)
+
 
 @dataclass(frozen=True)
 class _Breakpoint:
@@ -146,15 +176,22 @@ class _Breakpoint:
 
 
 def _breakpoints(scope: str, segments: list[Segment]) -> Iterator[_Breakpoint]:
+    """The prefixes ending at a block with a cache mark, at that mark's TTL."""
+    for segment, key, prefix_tokens in _prefixes(scope, segments):
+        if segment.ttls:
+            ttl: CacheTtl = "1h" if segment.ttls[-1] == "1h" else "5m"
+            yield _Breakpoint(key, ttl, prefix_tokens)
+
+
+def _prefixes(scope: str, segments: list[Segment]) -> Iterator[tuple[Segment, str, int]]:
+    """Every block boundary of a prompt: the block ending the prefix, its key and its tokens."""
     chain = hashlib.sha256(scope.encode())
     prefix_tokens = 0
     for segment in segments:
         chain.update(segment.canonical.encode())
         chain.update(b"\x1e")
         prefix_tokens += segment.tokens
-        if segment.ttls:
-            ttl: CacheTtl = "1h" if segment.ttls[-1] == "1h" else "5m"
-            yield _Breakpoint(f"{scope}:{chain.hexdigest()}", ttl, prefix_tokens)
+        yield segment, f"{scope}:{chain.hexdigest()}", prefix_tokens
 
 
 def _tool_and_system_blocks(body: dict[str, Any]) -> Iterator[tuple[str, Any]]:

@@ -22,8 +22,14 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from compat.emulator.types import ProviderId
 
-Tier = Literal["haiku-4-5", "sonnet-4-6", "opus-4-7"]
-TIERS: tuple[Tier, ...] = get_args(Tier)
+ClaudeTier = Literal["haiku-4-5", "sonnet-4-6", "opus-4-7"]
+GptTier = Literal["gpt-5-6-sol", "gpt-5-6-terra", "gpt-5-6-luna"]
+"""OpenAI's GPT-5.6 models, served on the OpenAI-shaped wires (`OPENAI_WIRES`)."""
+Tier = Literal[ClaudeTier, GptTier]
+TIERS: tuple[ClaudeTier, ...] = get_args(ClaudeTier)
+"""The Claude tiers: a rule is about these unless it names its tiers."""
+GPT_TIERS: tuple[GptTier, ...] = get_args(GptTier)
+ALL_TIERS: tuple[Tier, ...] = TIERS + GPT_TIERS
 PROVIDERS: tuple[ProviderId, ...] = get_args(ProviderId)
 EvidenceKind = Literal["docs", "live", "client"]
 
@@ -42,6 +48,8 @@ PLATFORM_OF: dict[ProviderId, Platform] = {
     "bedrock_converse": "bedrock",
     "vertex_ai": "vertex",
 }
+OPENAI_WIRES: frozenset[ProviderId] = frozenset({"openai", "azure_openai", "bedrock_mantle"})
+"""Providers serving OpenAI's APIs (Responses, Chat Completions) for the GPT tiers."""
 
 
 class Evidence(BaseModel):
@@ -501,7 +509,83 @@ REFUSAL_RULES: tuple[Rule, ...] = (
     ),
 )
 
-RULES: tuple[Rule, ...] = BETA_RULES + REFUSAL_RULES
+GPT = frozenset(GPT_TIERS)
+
+# What the OpenAI-shaped wires accept for the GPT-5.6 tiers: model facts from OpenAI's model
+# pages and the platforms' model cards, caching from OpenAI's prompt-caching guide.
+GPT_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="gpt.context-window",
+        statement="GPT-5.6 Sol, Terra and Luna take 1,050,000 input tokens on every platform "
+        "serving them; longer prompts are refused.",
+        providers=OPENAI_WIRES,
+        tiers=GPT,
+        evidence=(
+            _docs(
+                "https://developers.openai.com/api/docs/models/gpt-5.6-sol",
+                note="context window 1,050,000 tokens, 128,000 max output tokens",
+            ),
+            _docs(
+                "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-openai-gpt-56-terra.html",
+                note="Context window: 1,050,000 tokens (Bedrock's GPT-5.6 model cards)",
+            ),
+        ),
+    ),
+    Rule(
+        id="gpt.no-anthropic-features",
+        statement="The OpenAI APIs take no Anthropic beta flags and no Anthropic server tools; "
+        "GPT-5.6 reasons on its own (reasoning.effort), with no thinking budget.",
+        providers=OPENAI_WIRES,
+        tiers=GPT,
+        evidence=(
+            _docs(
+                "https://platform.openai.com/docs/api-reference/responses/create",
+                note="the request body has no beta or thinking fields; tools are function tools "
+                "and OpenAI's own built-in tools; reasoning takes effort and summary",
+            ),
+        ),
+    ),
+    Rule(
+        id="gpt.prompt-caching",
+        statement="Prompt caching is automatic: a repeated prefix of 1,024 tokens or more is "
+        "read from the cache in 128-token increments and reported as cached_tokens.",
+        providers=OPENAI_WIRES,
+        tiers=GPT,
+        evidence=(
+            _docs(
+                "https://platform.openai.com/docs/guides/prompt-caching",
+                "Caching is enabled automatically for prompts that are 1024 tokens or longer",
+            ),
+            _docs(
+                "https://platform.openai.com/docs/guides/prompt-caching",
+                note="cache hits occur in increments of 128 tokens; usage reports them in "
+                "cached_tokens",
+            ),
+        ),
+    ),
+    Rule(
+        id="mantle.gpt-route",
+        statement="Bedrock's Mantle endpoint serves GPT-5.6 under /openai/v1 only; /v1 refuses "
+        'it ("isn\'t supported on this route").',
+        providers=frozenset({"bedrock_mantle"}),
+        tiers=GPT,
+        evidence=(
+            _docs(
+                "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-responses-api.html",
+                note="on bedrock-mantle the path prefix varies per model (/v1 or /openai/v1); the "
+                "wrong one is refused with model `<model-id>` isn't supported on this route",
+            ),
+            _docs(
+                "https://developers.openai.com/api/docs/guides/amazon-bedrock",
+                note="the examples use https://bedrock-mantle.us-east-2.api.aws/openai/v1 with "
+                "openai.gpt-5.6-sol because the provider's default /v1 route does not support "
+                "this model",
+            ),
+        ),
+    ),
+)
+
+RULES: tuple[Rule, ...] = BETA_RULES + REFUSAL_RULES + GPT_RULES
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 
@@ -537,7 +621,11 @@ class RuleBook:
         return accepted
 
     def client_betas(self, provider: ProviderId, tier: Tier) -> frozenset[str]:
-        sent = self.client.get(PLATFORM_OF[provider], {}).get(tier, frozenset())
+        platform = PLATFORM_OF.get(provider)
+        if platform is None:
+            # Claude Code has no provider mode of its own for the OpenAI wires.
+            return frozenset()
+        sent = self.client.get(platform, {}).get(tier, frozenset())
         if provider == "bedrock_converse":
             sent -= rule("bedrock.converse.invoke-only-betas").betas
         return sent
@@ -591,7 +679,7 @@ def rules_markdown() -> str:
         tiers = (
             "all tiers"
             if item.tiers == frozenset(TIERS)
-            else ", ".join(t for t in TIERS if t in item.tiers)
+            else ", ".join(t for t in ALL_TIERS if t in item.tiers)
         )
         lines += [f"## `{item.id}`", "", item.statement, "", f"Applies to: {providers}; {tiers}."]
         if item.betas:

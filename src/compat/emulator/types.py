@@ -13,7 +13,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ProviderId = Literal["anthropic", "bedrock_invoke", "bedrock_converse", "vertex_ai", "azure"]
+ProviderId = Literal[
+    "anthropic",
+    "bedrock_invoke",
+    "bedrock_converse",
+    "vertex_ai",
+    "azure",
+    "openai",
+    "azure_openai",
+    "bedrock_mantle",
+]
 
 ErrorKind = Literal[
     "invalid_request_error",

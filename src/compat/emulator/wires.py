@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from compat.emulator.anthropic import ANTHROPIC
 from compat.emulator.azure import AZURE
+from compat.emulator.azure_openai import AZURE_OPENAI
 from compat.emulator.bedrock import BEDROCK
+from compat.emulator.bedrock_mantle import BEDROCK_MANTLE
 from compat.emulator.control import CONTROL_PREFIX
+from compat.emulator.openai_api import OPENAI
 from compat.emulator.types import ProviderId
 from compat.emulator.vertex import VERTEX
 from compat.emulator.wire import Wire
 
-WIRES: tuple[Wire, ...] = (ANTHROPIC, AZURE, VERTEX, BEDROCK)
+WIRES: tuple[Wire, ...] = (
+    ANTHROPIC,
+    AZURE,
+    VERTEX,
+    BEDROCK,
+    OPENAI,
+    AZURE_OPENAI,
+    BEDROCK_MANTLE,
+)
 
 
 def wire_for_path(path: str) -> Wire:

@@ -96,6 +96,8 @@ class ProbeContext:
     """Requests recorded up to this sequence number belong to other runs."""
     upstream_model: str | None = None
     """The provider's own id for this tier's model (what a client of its native API names)."""
+    family: str = "claude"
+    """The column's model family: `gpt` columns judge OpenAI's forms of a feature."""
 
     def upstream_requests(self, key: str | None = None) -> list[RecordedRequest] | None:
         """This run's upstream requests (bodies holding `key`, default the nonce).

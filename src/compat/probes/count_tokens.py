@@ -37,9 +37,14 @@ def _upstream_problem(ctx: ProbeContext, source: Any) -> str | None:
     counted = [r for r in records if wire.is_count_tokens(r)]
     label = f" (the proxy labels its count {source!r})" if source else ""
     if not counted:
+        # OpenAI's API counts a Responses request's input itself.
+        # Source: https://platform.openai.com/docs/api-reference/responses/input-tokens
+        counter = (
+            " (OpenAI counts at POST /v1/responses/input_tokens)" if ctx.family == "gpt" else ""
+        )
         return (
             "expected this run's count_tokens request upstream (found by its nonce), none "
-            f"reached it: the proxy answered from its own estimate{label}"
+            f"reached it{counter}: the proxy answered from its own estimate{label}"
         )
     if not wire.answered(counted):
         refused = counted[-1]

@@ -27,7 +27,9 @@ def number(usage: dict[str, Any] | None, *path: str) -> int:
     return value if isinstance(value, int) else 0
 
 
-def caching_problem(run: ClaudeRun, *, ttl_field: str | None) -> str | None:
+def caching_problem(
+    run: ClaudeRun, *, ttl_field: str | None, automatic: bool = False
+) -> str | None:
     """Reads on the repeat, judged on the final usage; with `ttl_field`, writes of that TTL.
 
     The final usage is the `result` event's: Claude Code sums each turn's usage as the
@@ -41,6 +43,12 @@ def caching_problem(run: ClaudeRun, *, ttl_field: str | None) -> str | None:
     usage = run.usage
     reads = number(usage, "cache_read_input_tokens")
     writes = number(usage, "cache_creation_input_tokens")
+    if reads <= 0 and automatic:
+        return (
+            "expected cache_read_input_tokens > 0 on the repeat of the same prefix, the "
+            f"final usage over {turns} turns reports reads {reads}: the upstream's automatic "
+            "cache hit (`cached_tokens`) did not make it back through the proxy"
+        )
     if reads <= 0:
         # The reads are the repeat's: the first turn's prefix carries this run's own
         # prompt (in Claude Code's billing header), new to the cache.

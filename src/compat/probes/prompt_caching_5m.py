@@ -1,4 +1,8 @@
-"""Cache breakpoints survive the proxy: the second turn reads the prefix the first wrote."""
+"""Cache breakpoints survive the proxy: the second turn reads the prefix the first wrote.
+
+On the GPT columns caching is automatic: the upstream's `cached_tokens` for the repeated
+prefix must come back to Claude Code as `cache_read_input_tokens`.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,11 @@ class PromptCaching5m(CliProbe):
     def wire_problem(
         self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
     ) -> str | None:
+        if ctx.family == "gpt":
+            # OpenAI caches every prefix of 1024 tokens or more by itself: there are no
+            # breakpoints to forward (https://platform.openai.com/docs/guides/prompt-caching).
+            return None
         return breakpoints_problem(records, ttl=None)
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:
-        return caching_problem(run, ttl_field=None)
+        return caching_problem(run, ttl_field=None, automatic=ctx.family == "gpt")

@@ -3,6 +3,10 @@
 On the tiers that take an effort level the probe sets one (`--effort high`), and a pass
 needs it to reach upstream as `output_config.effort`: a proxy that drops the effort still
 gets thinking back, at whatever effort the upstream defaults to.
+
+On the GPT columns thinking is OpenAI's reasoning: a pass needs the upstream request to ask
+for it with a summary and its encrypted form (`reasoning`), and the summary back in Claude
+Code as a signed thinking block.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext, expect_nonce
 from compat.probes.prompts import ask, signed_thinking_problem
+from compat.probes.reasoning import reasoning_request_problem
 from compat.upstream_log import RecordedRequest
 
 EFFORT = "high"
@@ -57,6 +62,8 @@ class Thinking(CliProbe):
     def wire_problem(
         self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
     ) -> str | None:
+        if ctx.family == "gpt":
+            return reasoning_request_problem(records)
         return effort_problem(ctx, records)
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:

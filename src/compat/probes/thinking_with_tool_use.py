@@ -2,7 +2,8 @@
 
 A pass needs the first turn to hold a signed thinking block and a Bash call, the next
 upstream request to carry that thinking block back in its assistant turn with the same
-signature, and the Bash round trip.
+signature, and the Bash round trip. On the GPT columns the thinking block is the reasoning
+item: asked for with its summary and encrypted content, and sent back as it came.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from compat.driver import ClaudeInvocation, ClaudeRun
 from compat.probes import register, wire
 from compat.probes.base import CliProbe, ProbeContext
 from compat.probes.prompts import bash_invocation, judge_bash_round_trip, signed_thinking_problem
+from compat.probes.reasoning import reasoning_request_problem
 from compat.upstream_log import RecordedRequest
 
 
@@ -50,6 +52,9 @@ class ThinkingWithToolUse(CliProbe):
     def wire_problem(
         self, run: ClaudeRun, ctx: ProbeContext, records: list[RecordedRequest]
     ) -> str | None:
+        if ctx.family == "gpt":
+            # The reasoning item (its encrypted content) is the signed thinking block.
+            return reasoning_request_problem(records) or thinking_returned_problem(run, records)
         return thinking_returned_problem(run, records)
 
     def judge(self, run: ClaudeRun, ctx: ProbeContext) -> str | None:

@@ -15,8 +15,17 @@ the probes one view of the five wires compat emulates:
   `additionalModelRequestFields`.
 - Streaming is the body's `stream: true`, or the operation in the path
   (`invoke-with-response-stream`, `converse-stream`, `streamRawPredict`).
+- The GPT columns (OpenAI, Azure OpenAI, Bedrock Mantle) carry OpenAI's shapes: a
+  Responses body (`input` items: messages of `input_text`/`input_image`/`input_file`
+  parts, `function_call`, `function_call_output`, `reasoning` with its
+  `encrypted_content`; `tools[]` of `type: function`; `reasoning.effort`) or a Chat
+  Completions body (`messages` with `image_url`/`file` parts, assistant `tool_calls`,
+  `tool` messages; `tools[].function`; `reasoning_effort`). The readers map them to the
+  Anthropic kinds, so a probe asks one question of every wire.
 
 Sources: https://platform.claude.com/docs/en/api/messages/create,
+https://platform.openai.com/docs/api-reference/responses/create,
+https://platform.openai.com/docs/api-reference/chat/create,
 https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html,
 https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html,
 https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude.
@@ -55,8 +64,71 @@ _CONVERSE_KINDS = {
 }
 
 
+# OpenAI content parts and items by the Anthropic kind they stand for.
+_OPENAI_KINDS = {
+    "input_text": "text",
+    "output_text": "text",
+    "text": "text",
+    "input_image": "image",
+    "image_url": "image",
+    "input_file": "document",
+    "file": "document",
+    "function_call": "tool_use",
+    "function_call_output": "tool_result",
+    "reasoning": "thinking",
+}
+# Roles of OpenAI messages as the Anthropic turn they belong to.
+_OPENAI_ROLES = {"user": "user", "assistant": "assistant", "tool": "user"}
+
+
 def _body(record: RecordedRequest) -> dict[str, Any]:
     return record.body if isinstance(record.body, dict) else {}
+
+
+def openai_format(record: RecordedRequest) -> str | None:
+    """`responses` or `chat` for a request in one of OpenAI's APIs, else None."""
+    path = record.path.split("?", 1)[0]
+    if path.endswith("/responses"):
+        return "responses"
+    if path.endswith("/chat/completions"):
+        return "chat"
+    return None
+
+
+def _openai_blocks(record: RecordedRequest) -> Iterator[tuple[str | None, dict[str, Any]]]:
+    """(role, block) for every content part and item of an OpenAI request."""
+    body = _body(record)
+    if openai_format(record) == "responses":
+        items = body.get("input")
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            kind = item.get("type", "message")
+            if kind == "message":
+                content = item.get("content")
+                role = _OPENAI_ROLES.get(str(item.get("role")))
+                for part in content if isinstance(content, list) else []:
+                    if isinstance(part, dict):
+                        yield role, part
+            elif kind in ("function_call", "reasoning"):
+                yield "assistant", item
+            else:
+                yield "user", item
+        return
+    for message in body.get("messages") or []:
+        if not isinstance(message, dict):
+            continue
+        role = _OPENAI_ROLES.get(str(message.get("role")))
+        if message.get("role") == "tool":
+            yield role, {**message, "type": "function_call_output"}
+            continue
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            if isinstance(part, dict):
+                yield role, part
+        for call in message.get("tool_calls") or []:
+            if isinstance(call, dict):
+                yield role, {**call, "type": "function_call"}
 
 
 def _extra(record: RecordedRequest) -> dict[str, Any]:
@@ -100,6 +172,8 @@ def streaming(record: RecordedRequest) -> bool:
 
 def effort(record: RecordedRequest) -> str | None:
     """`output_config.effort` as it arrived (in the body, or Converse's additional fields)."""
+    if openai_format(record) is not None:
+        return openai_effort(record)
     for holder in (_body(record), _extra(record)):
         config = holder.get("output_config")
         if isinstance(config, dict) and config.get("effort") is not None:
@@ -107,10 +181,33 @@ def effort(record: RecordedRequest) -> str | None:
     return None
 
 
+def openai_effort(record: RecordedRequest) -> str | None:
+    """The reasoning effort of an OpenAI request: `reasoning.effort`, or `reasoning_effort`."""
+    body = _body(record)
+    reasoning = body.get("reasoning")
+    if isinstance(reasoning, dict) and reasoning.get("effort") is not None:
+        return str(reasoning["effort"])
+    value = body.get("reasoning_effort")
+    return str(value) if value is not None else None
+
+
+def _openai_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI function tool as `{name, type, input_schema}` (Chat nests it in `function`)."""
+    spec = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    kind = tool.get("type")
+    return {
+        "name": spec.get("name"),
+        "type": None if kind == "function" else kind,
+        "input_schema": spec.get("parameters"),
+    }
+
+
 def tools(record: RecordedRequest) -> list[dict[str, Any]]:
     """The tools offered, as `{name, type, input_schema}` (Converse toolSpecs included)."""
     body = _body(record)
     found: list[dict[str, Any]] = []
+    if openai_format(record) is not None:
+        return [_openai_tool(t) for t in body.get("tools") or [] if isinstance(t, dict)]
     for tool in body.get("tools") or []:
         if isinstance(tool, dict):
             found.append(
@@ -148,7 +245,14 @@ def _kind(block: dict[str, Any]) -> str | None:
 
 
 def blocks(record: RecordedRequest, kind: str, role: str | None = None) -> list[dict[str, Any]]:
-    """The message content blocks of one Anthropic `kind` (Converse blocks mapped to it)."""
+    """The message content blocks of one Anthropic `kind` (Converse, OpenAI ones mapped to it)."""
+    if openai_format(record) is not None:
+        return [
+            block
+            for block_role, block in _openai_blocks(record)
+            if _OPENAI_KINDS.get(str(block.get("type"))) == kind
+            and (role is None or block_role == role)
+        ]
     found = []
     for message in _body(record).get("messages") or []:
         if not isinstance(message, dict) or (role and message.get("role") != role):
@@ -164,6 +268,8 @@ def thinking_signature(block: dict[str, Any]) -> str | None:
     """The signature of a thinking block of either shape."""
     if isinstance(block.get("signature"), str):
         return block["signature"]
+    if block.get("type") == "reasoning" and isinstance(block.get("encrypted_content"), str):
+        return block["encrypted_content"]
     reasoning = block.get("reasoningContent")
     text = reasoning.get("reasoningText") if isinstance(reasoning, dict) else None
     signature = text.get("signature") if isinstance(text, dict) else None
@@ -193,10 +299,12 @@ def cache_breakpoints(record: RecordedRequest) -> list[dict[str, Any]]:
 
 
 def is_count_tokens(record: RecordedRequest) -> bool:
-    """A token-counting request: Messages `count_tokens`, Bedrock `count-tokens`, Vertex's."""
+    """A token-counting request: Messages `count_tokens`, Bedrock `count-tokens`, Vertex's,
+    OpenAI's `responses/input_tokens`."""
     path = record.path
     return (
         path.endswith("/count_tokens")
+        or path.endswith("/responses/input_tokens")
         or path.endswith("/count-tokens")
         or ("count-tokens" in path.rsplit("/", 1)[-1])
     )

@@ -91,8 +91,7 @@ def deployment_api_base_variable(alias: str) -> str:
     return f"{env.VERTEX_API_BASE}_FOR_" + re.sub(r"[^A-Z0-9]+", "_", alias.upper()).strip("_")
 
 
-_BEDROCK_PARAMS = {
-    "aws_bedrock_runtime_endpoint": _ref(env.BEDROCK_RUNTIME_ENDPOINT),
+_AWS_CREDENTIALS = {
     "aws_access_key_id": _ref(env.AWS_ACCESS_KEY_ID),
     "aws_secret_access_key": _ref(env.AWS_SECRET_ACCESS_KEY),
     "aws_session_token": _ref(env.AWS_SESSION_TOKEN),
@@ -100,6 +99,8 @@ _BEDROCK_PARAMS = {
     # Bedrock API keys travel as `api_key`; unset, LiteLLM signs with the AWS keys instead.
     "api_key": _ref(env.AWS_BEARER_TOKEN_BEDROCK),
 }
+_BEDROCK_PARAMS = {"aws_bedrock_runtime_endpoint": _ref(env.BEDROCK_RUNTIME_ENDPOINT)}
+_BEDROCK_PARAMS.update(_AWS_CREDENTIALS)
 
 # LiteLLM provider route and upstream wiring per manifest provider id.
 PROVIDER_ROUTES: dict[str, ProviderRoute] = {
@@ -131,6 +132,25 @@ PROVIDER_ROUTES: dict[str, ProviderRoute] = {
             "api_key": _ref(env.AZURE_FOUNDRY_API_KEY),
         },
     ),
+    # The GPT columns: LiteLLM translates Claude Code's Messages requests to OpenAI's APIs.
+    "openai": ProviderRoute(
+        prefix="openai/",
+        params={"api_base": _ref(env.OPENAI_API_BASE), "api_key": _ref(env.OPENAI_API_KEY)},
+    ),
+    # The model is the Azure deployment name (Azure defaults it to the model's name).
+    "azure_openai": ProviderRoute(
+        prefix="azure/",
+        params={
+            "api_base": _ref(env.AZURE_OPENAI_API_BASE),
+            "api_key": _ref(env.AZURE_OPENAI_API_KEY),
+            "api_version": _ref(env.AZURE_OPENAI_API_VERSION),
+        },
+    ),
+    # Amazon Bedrock's OpenAI-compatible endpoint, with Bedrock's own credentials.
+    "bedrock_mantle": ProviderRoute(
+        prefix="bedrock_mantle/",
+        params={"api_base": _ref(env.BEDROCK_MANTLE_API_BASE), **_AWS_CREDENTIALS},
+    ),
 }
 
 LITELLM_SETTINGS: dict[str, object] = {
@@ -159,20 +179,19 @@ def provider_route(provider_id: str) -> ProviderRoute:
 def build_proxy_config(manifest: Manifest) -> ProxyConfig:
     """One alias per (provider, tier), in manifest order."""
     entries: list[ModelEntry] = []
-    for provider in manifest.providers:
+    for provider, tier in manifest.deployments():
         route = provider_route(provider.id)
-        for tier in manifest.tiers:
-            upstream = manifest.upstream_model(provider.id, tier.id)
-            alias = manifest.proxy_alias(provider.id, tier.id)
-            params = dict(route.params)
-            if route.api_base_per_deployment:
-                params["api_base"] = _ref(deployment_api_base_variable(alias))
-            entries.append(
-                ModelEntry(
-                    model_name=alias,
-                    litellm_params=LitellmParams(model=route.prefix + upstream, **params),
-                )
+        upstream = manifest.upstream_model(provider.id, tier.id)
+        alias = manifest.proxy_alias(provider.id, tier.id)
+        params = dict(route.params)
+        if route.api_base_per_deployment:
+            params["api_base"] = _ref(deployment_api_base_variable(alias))
+        entries.append(
+            ModelEntry(
+                model_name=alias,
+                litellm_params=LitellmParams(model=route.prefix + upstream, **params),
             )
+        )
     return ProxyConfig(
         model_list=entries,
         litellm_settings=dict(LITELLM_SETTINGS),

@@ -49,7 +49,13 @@ SECRET_NAMES: tuple[str, ...] = (
     env.AWS_BEARER_TOKEN_BEDROCK,
     env.AZURE_FOUNDRY_API_KEY,
     env.AZURE_API_KEY,
+    env.OPENAI_API_KEY,
+    env.AZURE_OPENAI_API_KEY,
 )
+
+# Azure OpenAI's Responses API is served at this version (and the v1 API's preview).
+# Source: https://learn.microsoft.com/en-us/azure/ai-foundry/openai/how-to/responses
+DEFAULT_AZURE_OPENAI_API_VERSION = "2025-04-01-preview"
 
 EMULATED_AWS_REGION = "us-east-1"
 EMULATED_VERTEX_PROJECT = "compat-emulated"
@@ -180,6 +186,13 @@ def emulated_environment(
         env.VERTEX_API_BASE: base,
         env.AZURE_FOUNDRY_API_BASE: f"{base}/anthropic",
         env.AZURE_FOUNDRY_API_KEY: secrets.token_hex(32),
+        env.OPENAI_API_BASE: f"{base}/v1",
+        env.OPENAI_API_KEY: "sk-proj-" + secrets.token_urlsafe(48),
+        env.AZURE_OPENAI_API_BASE: base,
+        env.AZURE_OPENAI_API_KEY: secrets.token_hex(32),
+        env.AZURE_OPENAI_API_VERSION: DEFAULT_AZURE_OPENAI_API_VERSION,
+        # The emulator serves Mantle under its own prefix; the real one is a host of its own.
+        env.BEDROCK_MANTLE_API_BASE: f"{base}/mantle",
     }
     values.update(
         vertex_deployment_api_bases(
@@ -219,8 +232,11 @@ LIVE_REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {
         (env.VERTEXAI_PROJECT, env.VERTEXAI_LOCATION, env.GOOGLE_APPLICATION_CREDENTIALS),
     ),
     "azure": ((env.AZURE_FOUNDRY_API_BASE, env.AZURE_FOUNDRY_API_KEY),),
+    "openai": ((env.OPENAI_API_KEY,),),
+    "azure_openai": ((env.AZURE_OPENAI_API_BASE, env.AZURE_OPENAI_API_KEY),),
 }
 LIVE_REQUIREMENTS["bedrock_converse"] = LIVE_REQUIREMENTS["bedrock_invoke"]
+LIVE_REQUIREMENTS["bedrock_mantle"] = LIVE_REQUIREMENTS["bedrock_invoke"]
 
 # Every variable live mode reads from the user, in a stable order.
 LIVE_VARIABLES: tuple[str, ...] = (
@@ -238,6 +254,12 @@ LIVE_VARIABLES: tuple[str, ...] = (
     env.VERTEX_API_BASE,
     env.AZURE_FOUNDRY_API_BASE,
     env.AZURE_FOUNDRY_API_KEY,
+    env.OPENAI_API_BASE,
+    env.OPENAI_API_KEY,
+    env.AZURE_OPENAI_API_BASE,
+    env.AZURE_OPENAI_API_KEY,
+    env.AZURE_OPENAI_API_VERSION,
+    env.BEDROCK_MANTLE_API_BASE,
 )
 
 
@@ -281,10 +303,17 @@ def credential_status(provider_id: str, environ: Mapping[str, str]) -> Credentia
 
 def _default_endpoints(environ: Mapping[str, str]) -> dict[str, str]:
     """The real services' endpoints, derived from the user's region and location."""
-    endpoints = {env.ANTHROPIC_API_BASE: "https://api.anthropic.com"}
+    endpoints = {
+        env.ANTHROPIC_API_BASE: "https://api.anthropic.com",
+        # https://platform.openai.com/docs/api-reference/introduction
+        env.OPENAI_API_BASE: "https://api.openai.com/v1",
+        env.AZURE_OPENAI_API_VERSION: DEFAULT_AZURE_OPENAI_API_VERSION,
+    }
     region = environ.get(env.AWS_REGION) or environ.get("AWS_DEFAULT_REGION")
     if region:
         endpoints[env.BEDROCK_RUNTIME_ENDPOINT] = f"https://bedrock-runtime.{region}.amazonaws.com"
+        # https://docs.aws.amazon.com/bedrock/latest/userguide/inference-responses-api.html
+        endpoints[env.BEDROCK_MANTLE_API_BASE] = f"https://bedrock-mantle.{region}.api.aws"
     location = environ.get(env.VERTEXAI_LOCATION)
     if location:
         # https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/use-partner-models

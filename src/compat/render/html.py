@@ -67,10 +67,11 @@ class RowView:
 
 @dataclass(frozen=True)
 class ContractView:
-    """The gateway-contract table: the guide, the tier the checks ran on, its rows."""
+    """The gateway-contract table: the guide, the tier the checks ran on, its routes and rows."""
 
     guide: str
     tier: str
+    columns: list[str]
     rows: list[RowView]
 
 
@@ -305,16 +306,19 @@ def render_html(
     rows = _rows(matrix.features, matrix.providers, names, evidence, known_issues)
     table = matrix.gateway_contract
     checks = list(table.checks) if table is not None else []
-    contract_rows = _rows(
-        checks, matrix.providers, names, evidence, known_issues, tip_prefix="tip-contract"
+    routes = matrix.contract_routes()
+    contract_rows = _rows(checks, routes, names, evidence, known_issues, tip_prefix="tip-contract")
+    contract = (
+        ContractView(table.guide, table.tier, [names[p] for p in routes], contract_rows)
+        if table is not None
+        else None
     )
-    contract = ContractView(table.guide, table.tier, contract_rows) if table is not None else None
     failures = [
         cell for row in rows + contract_rows for cell in row.cells if cell.style.status == "fail"
     ]
     drill_downs = (
         _evidence(matrix.features, matrix.providers, rows, evidence)
-        + _evidence(checks, matrix.providers, contract_rows, evidence)
+        + _evidence(checks, routes, contract_rows, evidence)
         if results
         else None
     )

@@ -56,12 +56,14 @@ def _table(
     names: dict[str, str],
     rows: Sequence[MatrixRow] | None = None,
     first: str = "Feature",
+    columns: list[str] | None = None,
 ) -> list[str]:
-    head = f"| {first} | " + " | ".join(md_text(names[p]) for p in matrix.providers) + " |"
-    rule = "|---|" + ":-:|" * len(matrix.providers)
+    providers = matrix.providers if columns is None else columns
+    head = f"| {first} | " + " | ".join(md_text(names[p]) for p in providers) + " |"
+    rule = "|---|" + ":-:|" * len(providers)
     lines = [
         f"| {md_text(row.name)} | "
-        + " | ".join(STATUS_STYLES[row.providers[p].status].glyph for p in matrix.providers)
+        + " | ".join(STATUS_STYLES[row.providers[p].status].glyph for p in providers)
         + " |"
         for row in (matrix.features if rows is None else rows)
     ]
@@ -77,7 +79,8 @@ def _contract(matrix: Matrix, names: dict[str, str]) -> list[str]:
     if table is None:
         return []
     intro = f"### Gateway contract ({md_text(table.tier)}, per provider route)"
-    return [intro, "", *_table(matrix, names, table.checks, "Contract check"), ""]
+    routes = matrix.contract_routes()
+    return [intro, "", *_table(matrix, names, table.checks, "Contract check", routes), ""]
 
 
 def _legend() -> str:
@@ -86,10 +89,12 @@ def _legend() -> str:
 
 def _failures(matrix: Matrix, names: dict[str, str]) -> list[_Failure]:
     checks = matrix.gateway_contract.checks if matrix.gateway_contract is not None else []
+    tables = [(matrix.features, matrix.providers), (checks, matrix.contract_routes())]
     return [
         _Failure(f"{row.name} · {names[provider_id]}", outcome.error)
-        for row in [*matrix.features, *checks]
-        for provider_id in matrix.providers
+        for rows, columns in tables
+        for row in rows
+        for provider_id in columns
         if isinstance(outcome := row.providers[provider_id], Fail)
     ]
 

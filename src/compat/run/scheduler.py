@@ -175,6 +175,7 @@ class Scheduler:
                 upstream=upstream_log,
                 upstream_since=upstream_log.last_seq if upstream_log is not None else 0,
                 upstream_model=self.manifest.upstream_model(cell.provider, cell.tier),
+                family=self.manifest.provider(cell.provider).family,
             )
             weight = self.probes[cell.feature_id].upstream_requests
             async with self._pacer.admit(cell.provider, weight, self._global):

@@ -42,6 +42,7 @@ MutationKind = Literal[
     "drop_events",
     "buffer_stream",
     "redirect_path",
+    "drop_usage",
 ]
 
 
@@ -71,6 +72,8 @@ class Mutation(BaseModel):
     """coalesce_deltas: the delta types merged into one per content block."""
     events: tuple[str, ...] = ()
     """drop_events: the stream event types the proxy loses (e.g. `ping`, `message_delta`)."""
+    fields: tuple[str, ...] = ()
+    """drop_usage: the usage fields the proxy leaves out of the stream it relays."""
 
     def __str__(self) -> str:
         match self.kind:
@@ -91,6 +94,8 @@ class Mutation(BaseModel):
                 return "strip every `cache_control` breakpoint"
             case "drop_cache_ttl":
                 return "drop `ttl` from every `cache_control`"
+            case "drop_usage":
+                return f"drop {'/'.join(self.fields)} from the streamed usage"
             case "drop_events":
                 return f"drop every {'/'.join(self.events)} stream event"
             case "buffer_stream":
@@ -136,6 +141,11 @@ COUNT_LOCALLY = Mutation(kind="count_locally")
 
 def drop_events(*events: str) -> Mutation:
     return Mutation(kind="drop_events", events=events)
+
+
+def drop_usage(*fields: str) -> Mutation:
+    """The proxy relays the stream's usage without `fields` (e.g. the cache reads)."""
+    return Mutation(kind="drop_usage", fields=fields)
 
 
 BUFFER_STREAM = Mutation(kind="buffer_stream")

@@ -273,6 +273,21 @@ async def drop_events(stream: AsyncIterator[Any], kinds: set[str]) -> AsyncItera
         yield frame.encode() if raw else frame
 
 
+async def drop_usage(stream: AsyncIterator[Any], fields: set[str]) -> AsyncIterator[Any]:
+    """The stream with `fields` removed from the usage of message_start and message_delta."""
+    mutation = {"kind": "drop_usage", "fields": sorted(fields)}
+    async for frame, raw in _frames(stream):
+        event = _sse_event(frame) or {}
+        holder = event.get("message") if event.get("type") == "message_start" else event
+        usage = holder.get("usage") if isinstance(holder, dict) else None
+        if isinstance(usage, dict) and fields & set(usage):
+            for field in fields:
+                usage.pop(field, None)
+            _log(mutation, 1, "stream")
+            frame = _sse_frame(event)
+        yield frame.encode() if raw else frame
+
+
 async def buffered(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
     """The whole stream at once, when the upstream's has ended (a buffering proxy)."""
     chunks = [chunk async for chunk in stream]
@@ -305,6 +320,8 @@ class ProxyMutations(CustomLogger):
             stream = coalesce(stream, kinds)
         if dropped := listed("drop_events", "events"):
             stream = drop_events(stream, dropped)
+        if usage_fields := listed("drop_usage", "fields"):
+            stream = drop_usage(stream, usage_fields)
         if any(m.get("kind") == "buffer_stream" for m in mutations):
             stream = buffered(stream)
         async for item in stream:
