@@ -30,14 +30,18 @@ def assert_clean(loaded: LoadedPage) -> None:
     assert loaded.requests == [loaded.url], "the page fetched something besides itself"
 
 
-def test_sample_loads_clean_with_16_rows_and_9_provider_columns(open_page: OpenPage):
-    loaded = open_page(sample_matrix(), results=[sample_results()])
+def test_sample_loads_clean_with_a_row_per_feature_and_a_column_per_provider(
+    open_page: OpenPage,
+):
+    matrix = sample_matrix()
+    loaded = open_page(matrix, results=[sample_results()])
     page = loaded.page
     assert_clean(loaded)
-    expect(page.locator("#matrix thead th")).to_have_count(10)
-    expect(page.locator("#matrix tbody tr")).to_have_count(16)
+    assert (len(matrix.features), len(matrix.providers)) == (16, 9)
+    expect(page.locator("#matrix thead th")).to_have_count(1 + len(matrix.providers))
+    expect(page.locator("#matrix tbody tr")).to_have_count(len(matrix.features))
     for row in page.locator("#matrix tbody tr").all():
-        expect(row.locator("td")).to_have_count(9)
+        expect(row.locator("td")).to_have_count(len(matrix.providers))
     assert page.locator("#matrix thead th").all_inner_texts()[1:] == [
         "Anthropic",
         "Bedrock (Invoke)",
@@ -90,13 +94,22 @@ def test_cells_are_reached_with_the_keyboard(open_page: OpenPage):
 
 
 def test_not_applicable_and_not_tested_cells_explain_themselves(open_page: OpenPage):
-    page = open_page(sample_matrix()).page
+    matrix = sample_matrix()
+    page = open_page(matrix).page
     na = page.locator('td[data-status="not_applicable"]').first
     na.hover()
     # The first in page order: the GPT column Vertex AI does not serve at all.
     expect(na.locator(".tip-text")).to_have_text(
         "Vertex AI does not offer OpenAI's GPT-5.6 family (Sol, Terra, Luna); its managed OpenAI "
         "models are the open-weight gpt-oss ones. The column becomes testable if Google adds them."
+    )
+    # A single feature's n/a on a Claude column gives that feature's own reason.
+    row = [f.id for f in matrix.features].index("web_search")
+    column = matrix.providers.index("bedrock_invoke")
+    bedrock = page.locator("#matrix tbody tr").nth(row).locator("td").nth(column)
+    bedrock.hover()
+    expect(bedrock.locator(".tip-text")).to_have_text(
+        "Amazon Bedrock does not offer Anthropic's server-side web search tool."
     )
     not_tested = page.locator('td[data-status="not_tested"]')
     not_tested.locator(".g").focus()

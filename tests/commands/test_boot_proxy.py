@@ -78,9 +78,18 @@ def test_prints_url_env_and_every_alias_then_stops_on_ctrl_c(
     assert "export ANTHROPIC_AUTH_TOKEN=<hidden; use --show-key>" in stdout
     assert re.search(r"emulator: http://127\.0\.0\.1:\d+", stdout)
     manifest = load_manifest(repo_root / "manifest.yaml")
-    for provider in manifest.provider_ids:
-        for tier in manifest.tier_ids:
-            assert manifest.proxy_alias(provider, tier) in stdout
+    # Each column's own family's tiers; the column not applicable as a whole gets none.
+    served = manifest.deployments()
+    assert {p.id for p, _ in served} == set(manifest.provider_ids) - set(
+        manifest.unserved_provider_ids
+    )
+    for provider, tier in served:
+        assert tier.id in manifest.tier_ids_for(provider.id)
+        assert manifest.proxy_alias(provider.id, tier.id) in stdout
+    for provider in manifest.unserved_provider_ids:
+        for tier in manifest.tier_ids_for(provider):
+            assert manifest.proxy_alias(provider, tier) not in stdout
+    assert "(not in the config)" not in stdout
     assert key not in stdout + proxy.stderr
     assert pids_with_argument(str(config_copy)) == []
 

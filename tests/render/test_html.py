@@ -157,6 +157,10 @@ def test_table_rows_and_columns_follow_the_matrix():
     contract = parse(render_html(matrix)).by_id("contract")
     assert [th.text for th in contract.one("thead").all("th")] == ["Contract check", *headers[1:6]]
     assert all(len(r.all("td")) == 5 for r in contract.one("tbody").all("tr"))
+    # Each table sizes its columns (colgroup, the CSS width variable) by its own routes.
+    for element, columns in ((table, len(matrix.providers)), (contract, 5)):
+        assert len(element.one("colgroup").all("col")) == 1 + columns
+        assert f"--providers: {columns}" in element.attrs["style"]
 
 
 def test_every_cell_has_a_glyph_a_text_alternative_and_a_tooltip():

@@ -64,6 +64,13 @@ def test_table_has_a_row_per_feature_and_a_column_per_provider():
         "| Contract check | Anthropic | Bedrock (Invoke) | Bedrock (Converse) | Vertex AI | "
         "Azure (Foundry) |"
     )
+    assert matrix.gateway_contract is not None
+    checks = matrix.gateway_contract.checks
+    assert lines[contract + 1] == "|---|" + ":-:|" * 5
+    contract_rows = lines[contract + 2 : contract + 2 + len(checks)]
+    assert [r.split(" | ")[0].removeprefix("| ") for r in contract_rows] == [c.name for c in checks]
+    assert all(r.count(" | ") == 5 for r in contract_rows)
+    assert contract_rows[0] == "| Open lists forwarded | ❌ | n/a | n/a | n/a | ❌ |"
 
 
 def test_emulated_warning_only_for_emulated_matrices():
