@@ -99,8 +99,10 @@ _AWS_CREDENTIALS = {
     # Bedrock API keys travel as `api_key`; unset, LiteLLM signs with the AWS keys instead.
     "api_key": _ref(env.AWS_BEARER_TOKEN_BEDROCK),
 }
-_BEDROCK_PARAMS = {"aws_bedrock_runtime_endpoint": _ref(env.BEDROCK_RUNTIME_ENDPOINT)}
-_BEDROCK_PARAMS.update(_AWS_CREDENTIALS)
+_BEDROCK_PARAMS = {
+    "aws_bedrock_runtime_endpoint": _ref(env.BEDROCK_RUNTIME_ENDPOINT),
+    **_AWS_CREDENTIALS,
+}
 
 # LiteLLM provider route and upstream wiring per manifest provider id.
 PROVIDER_ROUTES: dict[str, ProviderRoute] = {
