@@ -15,8 +15,8 @@ export UV_PYTHON_DOWNLOADS := never
 # The Claude Code release `make matrix` and the test suite drive (from the npm registry).
 CLAUDE_CODE_VERSION ?= 2.1.329
 
-.PHONY: install lock lock-tools lock-litellm bump-litellm docs test lint lint-workflows litellm claude deps system matrix \
-	sample clean
+.PHONY: install lock lock-tools lock-litellm bump-litellm docs test lint lint-workflows litellm claude deps images \
+	system matrix sample clean
 
 $(UV): requirements/uv.txt
 	$(PYTHON) -m venv $(TOOLS)
@@ -82,11 +82,19 @@ claude: $(STAMP)
 
 deps: litellm claude
 
-# Chromium, Docker (with a running daemon) and busybox-static for the page and docker tests.
+# The docker runtime's LiteLLM image and compat's own image. No registry serves them here, so
+# both are built on a Debian base debootstrapped once (`compat-debian:bookworm`); the daemon
+# keeps them, so a second run only checks they are there. Each step prints its time.
+images: $(STAMP)
+	$(BIN)/compat install litellm --runtime docker
+	$(BIN)/compat install image --tag compat:local --claude-code-version $(CLAUDE_CODE_VERSION)
+
+# Chromium, Docker (with a running daemon), debootstrap and busybox-static for the page and
+# docker tests.
 system:
 	bash scripts/system-deps.sh
 
-test: lint lint-workflows system deps
+test: lint lint-workflows system deps images
 	$(BIN)/pytest -q
 
 # The main job on the embedded default: emulated upstreams, local LiteLLM, every cell.

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # System packages the test suite needs, installed when missing (Debian/Ubuntu, as root or
 # with sudo): Chromium for the page tests (driven by Playwright; never `playwright install`,
-# which downloads a browser build), Docker and a static busybox for the docker runtime's
-# tests (no image registry is reachable, so they build a stand-in image locally).
+# which downloads a browser build), Docker for the docker runtime, debootstrap for the Debian
+# base its images are built on (no image registry is reachable), and a static busybox for
+# the stand-in image of the fault tests (a proxy that hangs, dies or ignores SIGTERM).
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null; then SUDO="sudo"; else
-    echo "system-deps: not root and no sudo; install chromium docker.io busybox-static" \
+    echo "system-deps: not root and no sudo; install chromium docker.io debootstrap busybox-static" \
       "fonts-noto-color-emoji yourself" >&2
     exit 1
   fi
@@ -17,6 +18,7 @@ fi
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium fonts-noto-color-emoji)
 command -v dockerd >/dev/null || missing+=(docker.io)
+[ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "system-deps: installing ${missing[*]}" >&2

@@ -6,11 +6,15 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from support.cli import CompatCli, run_compat
 from support.processes import Children
+
+if TYPE_CHECKING:
+    import docker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -52,3 +56,22 @@ def children() -> Iterator[Children]:
         yield started
     finally:
         started.kill_all()
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[docker.DockerClient]:
+    """The local Docker daemon; one that cannot be reached fails the test (never a skip)."""
+    # Imported here: the docker SDK costs every other test's collection.
+    from support.images import docker_client as connect
+
+    client = connect()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def litellm_image(docker_client: docker.DockerClient) -> str:
+    """The real LiteLLM image of the default release (built here when absent): its reference."""
+    from support.images import real_litellm_image
+
+    return real_litellm_image(docker_client)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 import shlex
 from pathlib import Path
@@ -393,27 +392,22 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return pairs
 
 
-def test_dockerfile_builds_compat_with_pinned_claude_code():
+def test_dockerfile_takes_its_base_from_a_build_argument_and_installs_from_the_locks():
+    # What a real build proves is in tests/integration/test_project_image.py; this pins
+    # what a build here cannot tell apart: the public default base and the lock steps.
     instructions = dockerfile_instructions()
-    froms = [(i, args) for i, (kw, args) in enumerate(instructions) if kw == "FROM"]
-    final_index, final = froms[-1]
-    assert final.startswith("python:3.11-slim")
-    node_stages = [args.split(" AS ")[-1] for _, args in froms if args.startswith("node:20")]
-    assert node_stages, "Node 20 comes from a node:20 stage"
-    copies = [args for kw, args in instructions[final_index:] if kw == "COPY"]
-    assert any(f"--from={node_stages[0]}" in args for args in copies)
-    after_final = instructions[final_index + 1 :]
-    # An ARG declared before the final FROM is not visible inside the final stage.
-    assert ("ARG", "CLAUDE_CODE_VERSION") in after_final
-    runs = " ".join(args for kw, args in after_final if kw == "RUN")
-    assert "npm install --global" in runs
-    assert '"@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}"' in runs
-    # Installed from the locks, never resolved anew inside the image.
-    assert "pip install --no-cache-dir --require-hashes -r requirements/uv.txt" in runs
+    [(from_index, base)] = [(i, args) for i, (kw, args) in enumerate(instructions) if kw == "FROM"]
+    assert base == "${BASE_IMAGE}"
+    assert ("ARG", "BASE_IMAGE=debian:bookworm-slim") in instructions[:from_index]
+    after = instructions[from_index + 1 :]
+    assert any(kw == "ARG" and args.startswith("CLAUDE_CODE_VERSION=") for kw, args in after)
+    runs = " ".join(args for kw, args in after if kw == "RUN")
+    assert "--require-hashes -r /tmp/compat-build/uv.txt" in runs
     assert "uv export --frozen --no-dev" in runs
-    assert "--require-hashes -r /tmp/requirements.txt" in runs
-    assert "uv pip install --system --no-cache --no-deps ." in runs
-    copied = " ".join(args for kw, args in after_final if kw == "COPY")
+    assert "--require-hashes -r /tmp/compat-build/requirements.txt" in runs
+    assert "uv pip install --no-cache --no-deps ." in runs
+    assert 'compat install claude-code --version "$CLAUDE_CODE_VERSION"' in runs
+    copied = " ".join(args for kw, args in after if kw == "COPY")
     assert "uv.lock" in copied and "requirements/uv.txt" in copied
-    [entrypoint] = [args for kw, args in instructions if kw == "ENTRYPOINT"]
-    assert json.loads(entrypoint) == ["compat"]
+    # `docker run <image> compat …`: the command is named, not an entrypoint.
+    assert not [args for kw, args in instructions if kw == "ENTRYPOINT"]

@@ -110,6 +110,8 @@ class ToolVersions(BaseModel):
     compat: str | None = None
     litellm_packages: list[str] | None = None
     """`uv pip freeze` of the LiteLLM venv the run used: tells two installs of one release apart."""
+    litellm_runtime: str | None = None
+    """Where the proxy ran, e.g. `local litellm 1.106.12` or `docker compat-litellm:1.106.12`."""
 
 
 class ResultsFile(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 DEFAULT_OUT_DIR = Path("out")
@@ -18,3 +19,9 @@ KNOWN_ISSUES_NAME = "known_issues.yaml"
 def known_issues_beside(manifest_path: Path) -> Path:
     """The known-issues file a manifest comes with: `known_issues.yaml` in its directory."""
     return manifest_path.parent / KNOWN_ISSUES_NAME
+
+
+def cache_home() -> Path:
+    """`${XDG_CACHE_HOME:-~/.cache}/compat`: what compat keeps between runs."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "compat"

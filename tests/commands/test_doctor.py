@@ -77,15 +77,17 @@ def test_reports_presence_per_provider_and_never_a_value(repo_root: Path, tmp_pa
         assert value not in out + done.stderr
 
 
-def test_lists_tool_versions(repo_root: Path, tmp_path: Path) -> None:
+def test_lists_tool_versions(repo_root: Path, tmp_path: Path, litellm_image: str) -> None:
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True)
     done = doctor(repo_root, tmp_path)
     assert done.returncode == 0, done.stderr
     assert _row(done.stdout, "node")[1] == node.stdout.strip()
     assert _row(done.stdout, "LiteLLM")[1] == "not found"
     assert "compat install litellm" in done.stdout
-    for tool in ("Claude Code", "uv", "docker (client)", "docker (daemon)"):
+    for tool in ("Claude Code", "uv", "docker (client)", "docker (daemon)", "LiteLLM images"):
         assert len(_row(done.stdout, tool)) == 3
+    # The image the docker runtime would run, found on the daemon.
+    assert litellm_image in _row(done.stdout, "LiteLLM images")[1]
 
 
 def _cache_claude_code(cache: Path, version: str) -> Path:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import BaseModel
@@ -19,6 +20,9 @@ from compat.errors import InputError
 from compat.manifest import load_manifest
 from compat.proxy.environment import LIVE_REQUIREMENTS, CredentialStatus, credential_status
 from compat.proxy.venv import DEFAULT_LITELLM_VERSION, cache_root, installed_versions, uv_binary
+
+if TYPE_CHECKING:
+    import docker
 
 VERSION_TIMEOUT_SECONDS = 15
 DAEMON_TIMEOUT_SECONDS = 5
@@ -107,11 +111,31 @@ def _docker() -> list[ToolReport]:
                 version=str(client.version().get("Version", "unknown")),
                 detail=f"answering at {client.api.base_url}",
             )
+            images = _litellm_images(client)
         finally:
             client.close()
     except docker.errors.DockerException:
         daemon = ToolReport(name="docker (daemon)", version=None, detail="not answering")
-    return [client_report, daemon]
+        return [client_report, daemon]
+    return [client_report, daemon, images]
+
+
+def _litellm_images(client: docker.DockerClient) -> ToolReport:
+    """The LiteLLM images `--runtime docker` can run without pulling or building."""
+    from compat.images.litellm_image import LOCAL_REPOSITORY
+    from compat.proxy.runtime import DEFAULT_IMAGE
+
+    tags = sorted(
+        tag
+        for repository in (LOCAL_REPOSITORY, DEFAULT_IMAGE)
+        for image in client.images.list(name=repository)
+        for tag in image.tags
+    )
+    return ToolReport(
+        name="LiteLLM images",
+        version=", ".join(tags) or None,
+        detail="compat install litellm --runtime docker --version V gets one",
+    )
 
 
 def tool_reports() -> list[ToolReport]:

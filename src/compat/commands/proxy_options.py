@@ -55,7 +55,7 @@ class ProxyOptions(BaseModel):
     upstream: Upstream = Upstream.emulated
     litellm_version: str | None = DEFAULT_LITELLM_VERSION
     """None: the command resolves the release itself (`compat publish`)."""
-    image: str = DEFAULT_IMAGE
+    image: str | None = None
     tag: str | None = None
     port: int | None = None
     config: Path = DEFAULT_PROXY_CONFIG
@@ -110,11 +110,20 @@ def _flags(
             ),
         ],
         "litellm_version": litellm_version,
-        "image": Annotated[str, typer.Option("--image", help="Docker image.")],
+        "image": Annotated[
+            str | None,
+            typer.Option(
+                "--image",
+                help=f"Docker image [default: {DEFAULT_IMAGE}:v<version> if this machine has "
+                "it or can pull it, else compat-litellm:<version>, built here].",
+            ),
+        ],
         "tag": Annotated[
             str | None,
             typer.Option(
-                "--tag", help="Docker image tag [default: v followed by --litellm-version]."
+                "--tag",
+                help="Docker image tag [default: v followed by --litellm-version, or the "
+                "version for compat-litellm].",
             ),
         ],
         "port": Annotated[

@@ -14,12 +14,11 @@ import docker.errors
 from docker.models.containers import Container
 
 from compat.errors import CompatError
-from compat.proxy.runtime import (  # noqa: F401 (re-exported for callers and tests)
+from compat.proxy.container_reaper import ContainerReaper
+from compat.proxy.runtime import (
     DEFAULT_GRACE_SECONDS,
-    DEFAULT_IMAGE,
     DockerNetwork,
     Launch,
-    default_tag,
 )
 
 CONTAINER_CONFIG_PATH = "/compat/proxy_config.yaml"
@@ -46,29 +45,37 @@ def connect() -> docker.DockerClient:
 
 
 class DockerRuntime:
-    """Runs `<image>:<tag> --config … --port …` detached; stop() removes the container."""
+    """Runs `<image>:<tag> --config … --port …` detached; stop() removes the container.
+
+    Given no (image, tag), it runs the LiteLLM release's image: the published one if this
+    machine has it or can pull it, else `compat-litellm:<version>`, built here.
+    """
 
     name = "docker"
 
     def __init__(
         self,
-        image: str,
-        tag: str,
+        image: tuple[str, str] | None,
         network: DockerNetwork,
         *,
+        litellm_version: str,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        self.image = image
-        self.tag = tag
+        self.resolved = image
+        self.given = image is not None
+        self.litellm_version = litellm_version
         self.network = network
         self._progress = progress or (lambda _line: None)
         self._client: docker.DockerClient | None = None
         self._container: Container | None = None
         self._pump: threading.Thread | None = None
+        self._reaper: ContainerReaper | None = None
 
     @property
     def reference(self) -> str:
-        return f"{self.image}:{self.tag}"
+        if self.resolved is None:
+            return f"LiteLLM {self.litellm_version}'s image"
+        return ":".join(self.resolved)
 
     @property
     def container_id(self) -> str | None:
@@ -78,6 +85,14 @@ class DockerRuntime:
         return f"docker {self.reference}"
 
     def _ensure_image(self, client: docker.DockerClient) -> None:
+        if self.resolved is None:
+            from compat.images.litellm_image import ensure_litellm_image
+
+            found = ensure_litellm_image(client, self.litellm_version, progress=self._progress)
+            image, _, tag = found.rpartition(":")
+            self.resolved = (image, tag)
+            return
+        image, tag = self.resolved
         try:
             client.images.get(self.reference)
             return
@@ -85,7 +100,7 @@ class DockerRuntime:
             pass
         self._progress(f"pulling {self.reference}")
         try:
-            client.images.pull(self.image, tag=self.tag)
+            client.images.pull(image, tag=tag)
         except docker.errors.DockerException as exc:
             raise CompatError(
                 f"image {self.reference} is not on this machine and pulling it failed "
@@ -124,6 +139,9 @@ class DockerRuntime:
             "volumes": volumes,
             "name": f"compat-proxy-{secrets.token_hex(4)}",
             "labels": {LABEL: "proxy", OWNER_LABEL: str(os.getpid())},
+            # Docker's init as PID 1 forwards SIGTERM: the kernel drops a signal PID 1 has
+            # no handler for, so LiteLLM as PID 1 ignored `docker stop` until the SIGKILL.
+            "init": True,
             **network,
         }
 
@@ -133,6 +151,8 @@ class DockerRuntime:
         try:
             # Created first and remembered, so stop() can remove it even if starting fails.
             self._container = client.containers.create(**self._container_spec(launch))
+            # Removes the container should compat die without stopping it (even by SIGKILL).
+            self._reaper = ContainerReaper.watch(self._container.id)
             self._container.start()
             stream = self._container.logs(stream=True, follow=True, stdout=True, stderr=True)
         except docker.errors.DockerException as exc:
@@ -161,6 +181,9 @@ class DockerRuntime:
             if self._pump is not None:
                 self._pump.join(timeout=PUMP_JOIN_SECONDS)
         finally:
+            reaper, self._reaper = self._reaper, None
+            if reaper is not None:
+                reaper.release()
             if client is not None:
                 client.close()
 

@@ -66,7 +66,9 @@ class ProxySettings(BaseModel):
     runtime: RuntimeKind = RuntimeKind.local
     upstream: Upstream = Upstream.emulated
     litellm_version: str = DEFAULT_LITELLM_VERSION
-    image: str = Field(default=DEFAULT_IMAGE, min_length=1)
+    image: str | None = Field(default=None, min_length=1)
+    """None (and no tag): the release's image this machine has, can pull or builds
+    (`compat.images.litellm_image`); with only a tag, LiteLLM's published image."""
     tag: str | None = None
     """Image tag; default `v<litellm_version>`."""
     docker_network: DockerNetwork | None = None
@@ -88,6 +90,13 @@ class ProxySettings(BaseModel):
     @property
     def image_tag(self) -> str:
         return self.tag or default_tag(self.litellm_version)
+
+    @property
+    def image_reference(self) -> tuple[str, str] | None:
+        """(image, tag) as given; None when the release's image is to be found or built."""
+        if self.image is None and self.tag is None:
+            return None
+        return self.image or DEFAULT_IMAGE, self.image_tag
 
     @property
     def network(self) -> DockerNetwork:
@@ -213,7 +222,10 @@ class ProxySession:
             from compat.proxy.docker_runtime import DockerRuntime
 
             return DockerRuntime(
-                settings.image, settings.image_tag, settings.network, progress=self._progress
+                settings.image_reference,
+                settings.network,
+                litellm_version=settings.litellm_version,
+                progress=self._progress,
             )
         binary = ensure_litellm(settings.litellm_version, progress=self._progress)
         return LocalRuntime(binary, settings.litellm_version)
@@ -239,9 +251,15 @@ class ProxySession:
         return self.emulator.ctx.recorder if self.emulator is not None else None
 
     def installed_packages(self) -> list[str] | None:
-        """What the local LiteLLM venv holds (its freeze); None for an image."""
+        """What the LiteLLM venv or compat-built image holds (its freeze); None if unknown."""
         if self.settings.runtime is RuntimeKind.docker:
-            return None
+            from compat.images.litellm_image import image_packages
+            from compat.proxy.docker_runtime import DockerRuntime
+
+            runtime = self.runtime
+            if not isinstance(runtime, DockerRuntime) or runtime.resolved is None:
+                return None
+            return image_packages(self.settings.litellm_version, runtime.reference)
         return installed_packages(self.settings.litellm_version)
 
     def alive(self) -> bool:

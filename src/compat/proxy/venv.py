@@ -341,19 +341,39 @@ def _install_packages(
     uploaded: datetime | None,
 ) -> str:
     """Install LiteLLM as reproducibly as its release allows; returns how it was constrained."""
+    lock, constraint = lock_for(
+        version, venv_dir(version), log_path, progress, uploaded=uploaded, uv=uv
+    )
+    _sync(uv, python, lock, log_path, progress)
+    return constraint
+
+
+def lock_for(
+    version: str,
+    directory: Path,
+    log_path: Path,
+    progress: Callable[[str], None],
+    *,
+    uploaded: datetime | None,
+    uv: str | None = None,
+) -> tuple[Path, str]:
+    """The hash-pinned lock LiteLLM `version` installs from, and how it was constrained.
+
+    Shared by the venvs and the images, so both hold the same packages.
+    """
     # A release with a lock shipped in compat installs exactly that lock, hashes checked. Any
-    # other is first compiled into a hash-pinned lock as of a day after PyPI received it (the
-    # same dependencies on every machine, close to what its users installed), then that lock
-    # is installed, hashes checked, and stays in the venv as the record of what it holds.
+    # other is first compiled into a hash-pinned lock (in `directory`) as of a day after PyPI
+    # received it: the same dependencies on every machine, close to what its users
+    # installed. That lock stays beside the install as the record of what it holds.
     lock = bundled_lock(version)
     if lock is not None:
-        _sync(uv, python, lock, log_path, progress)
-        return f"lock {lock.name}"
+        return lock, f"lock {lock.name}"
+    uv = uv or uv_binary()
     cutoff = _cutoff(uploaded)
     if cutoff is None:
         progress(f"no PyPI release date for litellm {version}; resolving with today's index")
     pinned = f"exclude-newer {cutoff}" if cutoff else "today's index"
-    lock_path = venv_dir(version) / LOCK_NAME
+    lock_path = directory / LOCK_NAME
     progress(f"uv pip compile {requirement(version)} ({pinned}) into {LOCK_NAME}")
     code, output = _stream(
         [*_compile_argv(uv, cutoff), "-o", str(lock_path)],
@@ -371,8 +391,7 @@ def _install_packages(
                 reason=reason,
             )
         raise _step_error(_compile_argv(uv, cutoff), code, output, log_path)
-    _sync(uv, python, lock_path, log_path, progress)
-    return f"lock {LOCK_NAME} ({pinned})"
+    return lock_path, f"lock {LOCK_NAME} ({pinned})"
 
 
 def _sync(

@@ -176,6 +176,8 @@ def run_job(request: JobRequest, events: JobEvents | None = None) -> JobReport:
         with _proxy(request, events.on_boot, rules) as (proxy, session):
             if session is not None:
                 versions.litellm_packages = session.installed_packages()
+                if session.runtime is not None:
+                    versions.litellm_runtime = session.runtime.describe()
             scheduler = _scheduler(request, proxy, journal, binary, events.on_result)
             events.on_start(len(request.cells), len(previous))
             try:

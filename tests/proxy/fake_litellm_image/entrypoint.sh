@@ -31,8 +31,8 @@ if [ -n "$COMPAT_ANTHROPIC_API_BASE" ]; then
 fi
 case $behaviour in
   exit) echo "fake-litellm: config rejected"; exit 3 ;;
-  # As PID 1, sh ignores SIGTERM: only the SIGKILL after the grace period ends it.
-  hang) while true; do sleep 1; done ;;
+  # Ignores SIGTERM (under docker's init too): only the SIGKILL after the grace period ends it.
+  hang) trap '' TERM; while true; do sleep 1; done ;;
 esac
 mkdir -p /www/health
 echo '"alive"' > /www/health/liveliness

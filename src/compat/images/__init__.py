@@ -1,0 +1,1 @@
+"""Docker images compat builds itself: a debootstrapped Debian base, LiteLLM's, compat's."""
