@@ -21,6 +21,7 @@ import pytest
 from docker.models.containers import Container
 
 from compat.images.litellm_image import image_packages, local_reference
+from compat.manifest import load_manifest
 from compat.outcome import Pass, ResultsFile
 from compat.proxy import env_names as env
 from compat.proxy.config import load_proxy_config
@@ -40,15 +41,12 @@ BOOT_TIMEOUT = "180"
 READY_WITHIN_SECONDS = 240.0
 GONE_WITHIN_SECONDS = 30.0
 RUN_TIMEOUT_SECONDS = 600.0
-SERVED_PROVIDERS = (
-    "anthropic",
-    "bedrock_invoke",
-    "bedrock_converse",
-    "vertex_ai",
-    "azure",
-    "openai",
-    "azure_openai",
-    "bedrock_mantle",
+# Every column with a proxy deployment (Vertex AI's GPT column is n/a as a whole).
+_MANIFEST = load_manifest(Path(__file__).resolve().parents[2] / "manifest.yaml")
+SERVED_PROVIDERS = tuple(
+    provider
+    for provider in _MANIFEST.provider_ids
+    if provider not in _MANIFEST.unserved_provider_ids
 )
 FEATURES = ("basic_messaging_streaming", "tool_use")
 # One tier per column: the Claude providers serve haiku, the GPT ones luna.

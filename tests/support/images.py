@@ -5,27 +5,20 @@ from __future__ import annotations
 import sys
 
 import docker
-import docker.errors
 import pytest
 
 from compat.errors import CompatError
 from compat.images.litellm_image import ensure_litellm_image
+from compat.proxy.docker_runtime import connect
 from compat.proxy.venv import DEFAULT_LITELLM_VERSION
-
-DOCKER_TIMEOUT_SECONDS = 30
 
 
 def docker_client() -> docker.DockerClient:
     """A client for the local daemon; a daemon that cannot be reached fails the test."""
     try:
-        client = docker.from_env(timeout=DOCKER_TIMEOUT_SECONDS)
-        client.ping()
-    except docker.errors.DockerException as exc:
-        pytest.fail(
-            f"these tests need a reachable Docker daemon (.ci/run starts one): {exc}",
-            pytrace=False,
-        )
-    return client
+        return connect()
+    except CompatError as exc:
+        pytest.fail(f"these tests need a Docker daemon (.ci/run starts one): {exc}", pytrace=False)
 
 
 def _progress(line: str) -> None:
