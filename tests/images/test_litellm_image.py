@@ -90,11 +90,8 @@ def venv_python(version: str) -> str:
 
 @pytest.fixture(scope="module")
 def built(client: docker.DockerClient) -> str:
-    """compat-litellm:<default> is on this daemon (`compat install litellm --runtime docker`)."""
-    assert client.images.list(name=LOCAL), (
-        f"{LOCAL} is missing: `compat install litellm --runtime docker` builds it"
-    )
-    return LOCAL
+    """compat-litellm:<default> on this daemon, recorded in this cache (built when absent)."""
+    return ensure_litellm_image(client, VERSION, source=ImageSource.build)
 
 
 def test_registry_only_is_refused_clearly_when_no_registry_answers(
@@ -189,3 +186,22 @@ def test_an_invalid_version_is_refused_before_anything_is_built(
     with pytest.raises(InputError, match="is not a LiteLLM release version"):
         build_litellm_image(client, version, reference="compat-litellm:never-built")
     assert not (tmp_path / "cache").exists(), "nothing was written for it"
+
+
+def test_an_image_this_cache_has_no_record_of_is_recorded_from_the_image_itself(
+    client: docker.DockerClient, built: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As when another cache (another checkout, CI's) built the image on this daemon.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    in_image = client.containers.run(
+        LOCAL, entrypoint=["cat"], command=[FREEZE_IN_IMAGE], remove=True, network_mode="none"
+    ).decode()
+    packages = [line for line in in_image.splitlines() if line]
+    assert image_packages(VERSION, LOCAL) is None, "no record here, and no client to look"
+    assert image_packages(VERSION, LOCAL, client=client) == packages
+    assert ensure_litellm_image(client, VERSION) == LOCAL
+    record = ImageRecord.model_validate_json(record_path(VERSION).read_text(encoding="utf-8"))
+    assert record.image_id == client.images.get(LOCAL).id
+    assert record.constraint == f"lock litellm-{VERSION}.txt"
+    assert freeze_path(VERSION).read_text(encoding="utf-8") == in_image
+    assert image_packages(VERSION, LOCAL, client=client) == packages

@@ -291,7 +291,9 @@ def test_a_run_passes_on_every_provider(
     versions = results.versions
     assert versions.litellm == DEFAULT_LITELLM_VERSION
     assert versions.litellm_runtime == f"docker {litellm_image}"
-    assert versions.litellm_packages == image_packages(DEFAULT_LITELLM_VERSION, litellm_image)
+    assert versions.litellm_packages == image_packages(
+        DEFAULT_LITELLM_VERSION, litellm_image, client=docker_client
+    )
     if litellm_image == local_reference(DEFAULT_LITELLM_VERSION):
         # compat built it: the results name what it holds, LiteLLM itself among them.
         assert versions.litellm_packages

@@ -42,6 +42,8 @@ LOCAL_REPOSITORY = "compat-litellm"
 DOCKERFILE = Path(__file__).with_name("litellm.Dockerfile")
 FREEZE_IN_IMAGE = "/opt/litellm/compat-freeze.txt"
 VERSION_LABEL = "org.compat.litellm-version"
+CONSTRAINT_LABEL = "org.compat.constraint"
+BASE_LABEL = "org.compat.base"
 
 
 class ImageSource(StrEnum):
@@ -103,7 +105,7 @@ def ensure_litellm_image(
     if source is not ImageSource.build:
         found = find_litellm_image(client, version)
         if found is not None and (source is ImageSource.auto or found != local_reference(version)):
-            return found
+            return _with_record(client, version, found)
         pulled = _pull(client, version, report)
         if pulled is not None:
             return pulled
@@ -114,8 +116,26 @@ def ensure_litellm_image(
                 f"{local_reference(version)} here instead"
             )
     elif image_exists(client, local_reference(version)):
-        return local_reference(version)
+        return _with_record(client, version, local_reference(version))
     return build_litellm_image(client, version, progress=report)
+
+
+def _with_record(client: docker.DockerClient, version: str, reference: str) -> str:
+    """`reference`, its record made anew from the image's labels when this cache has none of
+    it (an image another cache built, or one rebuilt since)."""
+    if reference != local_reference(version) or _recorded_freeze(version, reference, client):
+        return reference
+    image = client.images.get(reference)
+    labels = image.labels or {}
+    _record(
+        client,
+        version,
+        reference,
+        image.id,
+        labels.get(BASE_LABEL, "unknown"),
+        labels.get(CONSTRAINT_LABEL, "unknown"),
+    )
+    return reference
 
 
 def _pull(client: docker.DockerClient, version: str, progress: Callable[[str], None]) -> str | None:
@@ -144,8 +164,8 @@ def build_litellm_image(
     reference = reference or local_reference(version)
     recorded = reference == local_reference(version)
     with exclusive(reference.replace(":", "-").replace("/", "-")):
-        if image_exists(client, reference) and (not recorded or record_path(version).is_file()):
-            return reference
+        if image_exists(client, reference):
+            return _with_record(client, version, reference) if recorded else reference
         release = check_release(version, note=report)
         base = ensure_base_image(client, reference=base, progress=report)
         with tempfile.TemporaryDirectory(prefix="litellm-image-", dir=images_cache()) as work:
@@ -164,7 +184,8 @@ def build_litellm_image(
                 labels={
                     ROLE_LABEL: "litellm",
                     VERSION_LABEL: version,
-                    "org.compat.constraint": constraint,
+                    CONSTRAINT_LABEL: constraint,
+                    BASE_LABEL: base,
                 },
                 progress=report,
             )
@@ -211,12 +232,39 @@ def _run_in_image(client: docker.DockerClient, reference: str, argv: list[str]) 
     return output.decode() if isinstance(output, bytes) else str(output)
 
 
-def image_packages(version: str, reference: str) -> list[str] | None:
-    """What a compat-built image holds (its freeze); None for an image compat did not build."""
+def image_packages(
+    version: str, reference: str, client: docker.DockerClient | None = None
+) -> list[str] | None:
+    """What a compat-built image holds (its freeze); None for an image compat did not build.
+
+    The freeze kept beside the venvs when it records this very image; otherwise (an image
+    another cache built, or a rebuild) the one inside the image, read through `client`.
+    """
     if reference != local_reference(version):
         return None
-    try:
-        text = freeze_path(version).read_text(encoding="utf-8")
-    except OSError:
+    text = _recorded_freeze(version, reference, client)
+    if text is None and client is not None:
+        try:
+            text = _read_in_image(client, reference, FREEZE_IN_IMAGE)
+        except CompatError:
+            return None
+    if text is None:
         return None
     return [line for line in text.splitlines() if line.strip()]
+
+
+def _recorded_freeze(
+    version: str, reference: str, client: docker.DockerClient | None
+) -> str | None:
+    try:
+        record = ImageRecord.model_validate_json(record_path(version).read_text(encoding="utf-8"))
+        text = freeze_path(version).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    if client is not None:
+        try:
+            if client.images.get(reference).id != record.image_id:
+                return None
+        except docker.errors.DockerException:
+            return None
+    return text

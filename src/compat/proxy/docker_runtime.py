@@ -78,6 +78,11 @@ class DockerRuntime:
         return ":".join(self.resolved)
 
     @property
+    def client(self) -> docker.DockerClient | None:
+        """The daemon's client while started, else None."""
+        return self._client
+
+    @property
     def container_id(self) -> str | None:
         return self._container.id if self._container else None
 

@@ -259,7 +259,9 @@ class ProxySession:
             runtime = self.runtime
             if not isinstance(runtime, DockerRuntime) or runtime.resolved is None:
                 return None
-            return image_packages(self.settings.litellm_version, runtime.reference)
+            return image_packages(
+                self.settings.litellm_version, runtime.reference, client=runtime.client
+            )
         return installed_packages(self.settings.litellm_version)
 
     def alive(self) -> bool:
