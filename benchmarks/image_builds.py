@@ -104,6 +104,29 @@ def describe(values: list[float]) -> str:
     )
 
 
+def warm_rebuilds(
+    client: docker.DockerClient,
+    label: str,
+    tag: str,
+    shared_id: str | None,
+    shared: str,
+    build: Callable[[], object],
+    repeat: int,
+) -> tuple[str, str, str]:
+    """`repeat` rebuilds of `tag` from the layer cache, its tag dropped before each: a row."""
+    times: list[float] = []
+    before = all_ids(client)
+    for run in range(1, repeat + 1):
+        untag(client, tag, keep_layers=True)
+        print(f"{label} {run}/{repeat}: build {tag}", flush=True)
+        times.append(timed(build))
+    fresh = len(all_ids(client) - before)
+    suffix = (
+        f" (= {shared}'s id)" if image_id(client, tag) == shared_id else f" ({fresh} layers made)"
+    )
+    return ("warm", f"{label}{suffix}", describe(times))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="warm rebuilds (default 3)")
@@ -153,45 +176,38 @@ def main() -> None:
             ("warm", f"ensure_litellm_image ({shared_litellm} present)", describe(ensure_litellm))
         )
 
-        rebuilds: list[float] = []
-        before = all_ids(client)
-        for run in range(1, args.repeat + 1):
-            untag(client, bench_litellm, keep_layers=True)
-            print(f"warm {run}/{args.repeat}: rebuild {bench_litellm} on {warm_base}", flush=True)
-            rebuilds.append(
-                timed(
-                    lambda: build_litellm_image(
-                        client, version, reference=bench_litellm, base=warm_base, progress=note
-                    )
+        rows.append(
+            warm_rebuilds(
+                client,
+                "LiteLLM image rebuild, layer cache",
+                bench_litellm,
+                shared_ids[shared_litellm],
+                shared_litellm,
+                lambda: build_litellm_image(
+                    client, version, reference=bench_litellm, base=warm_base, progress=note
+                ),
+                args.repeat,
+            )
+        )
+        if not args.skip_project:
+            rows.append(
+                warm_rebuilds(
+                    client,
+                    "project image rebuild, layer cache",
+                    bench_project,
+                    shared_ids[DEFAULT_TAG],
+                    DEFAULT_TAG,
+                    lambda: build_project_image(
+                        REPO,
+                        tag=bench_project,
+                        claude_code_version=CLAUDE_CODE_VERSION,
+                        base=BASE_REFERENCE,
+                        client=client,
+                        progress=note,
+                    ),
+                    args.repeat,
                 )
             )
-        same = image_id(client, bench_litellm) == shared_ids[shared_litellm]
-        fresh = len(all_ids(client) - before)
-        suffix = f" (= {shared_litellm}'s id)" if same else f" ({fresh} layers made)"
-        rows.append(("warm", f"LiteLLM image rebuild, layer cache{suffix}", describe(rebuilds)))
-
-        if not args.skip_project:
-            project: list[float] = []
-            before = all_ids(client)
-            for run in range(1, args.repeat + 1):
-                untag(client, bench_project, keep_layers=True)
-                print(f"project {run}/{args.repeat}: build {bench_project}", flush=True)
-                project.append(
-                    timed(
-                        lambda: build_project_image(
-                            REPO,
-                            tag=bench_project,
-                            claude_code_version=CLAUDE_CODE_VERSION,
-                            base=BASE_REFERENCE,
-                            client=client,
-                            progress=note,
-                        )
-                    )
-                )
-            same = image_id(client, bench_project) == shared_ids[DEFAULT_TAG]
-            fresh = len(all_ids(client) - before)
-            suffix = f" (= {DEFAULT_TAG}'s id)" if same else f" ({fresh} layers made)"
-            rows.append(("warm", f"project image rebuild, layer cache{suffix}", describe(project)))
     finally:
         # Newest first, so each image's untagged parents go with it and the base goes last.
         for reference in (bench_project, bench_litellm, bench_base):

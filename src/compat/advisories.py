@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from compat.errors import CompatError, InputError
 from compat.files import load_json, parse_model, validation_problems, write_atomic
+from compat.paths import cache_home
 
 OSV_API = "https://api.osv.dev"
 OSV_URL_ENV = "COMPAT_OSV_URL"
@@ -39,8 +40,7 @@ _SEMVER = re.compile(
 
 def cache_dir() -> Path:
     """`${XDG_CACHE_HOME:-~/.cache}/compat/advisories`: records a refresh wrote."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "compat" / "advisories"
+    return cache_home() / "advisories"
 
 
 def osv_url() -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from compat.errors import CompatError, InputError
+from compat.paths import cache_home
 
 CLAUDE_CODE_PACKAGE = "@anthropic-ai/claude-code"
 BINARY_ENV = "COMPAT_CLAUDE_BIN"
@@ -22,8 +23,7 @@ _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
 def cache_root() -> Path:
     """`${XDG_CACHE_HOME:-~/.cache}/compat/claude-code`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "compat" / "claude-code"
+    return cache_home() / "claude-code"
 
 
 def binary_in(install_dir: Path) -> Path:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from compat.durations import format_duration
 from compat.errors import CompatError
 from compat.files import write_atomic
+from compat.paths import cache_home
 
 DEFAULT_PYPI_URL = "https://pypi.org"
 PYPI_URL_ENV = "COMPAT_PYPI_URL"
@@ -28,8 +29,7 @@ def pypi_url() -> str:
 
 def cache_dir() -> Path:
     """`${XDG_CACHE_HOME:-~/.cache}/compat/pypi`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "compat" / "pypi"
+    return cache_home() / "pypi"
 
 
 def project_url(package: str, index: str) -> str:

@@ -41,10 +41,11 @@ def images_cache() -> Path:
 
 
 @contextlib.contextmanager
-def exclusive(name: str) -> Iterator[None]:
-    """One builder of `name` at a time across processes sharing this cache."""
+def exclusive(reference: str) -> Iterator[None]:
+    """One builder of image `reference` at a time across processes sharing this cache."""
     root = images_cache()
     root.mkdir(parents=True, exist_ok=True)
+    name = reference.replace(":", "-").replace("/", "-")
     with open(root / f".{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
@@ -60,7 +61,7 @@ def ensure_base_image(
     report = progress or (lambda _line: None)
     if image_exists(client, reference):
         return reference
-    with exclusive(reference.replace(":", "-").replace("/", "-")):
+    with exclusive(reference):
         if not image_exists(client, reference):
             _debootstrap_and_import(client, reference, report)
     return reference

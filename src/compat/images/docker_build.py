@@ -93,7 +93,7 @@ def build_image(
             aux = chunk.get("aux") or {}
             image_id = aux.get("ID", image_id)
     except docker.errors.DockerException as exc:
-        raise CompatError(f"cannot build {tag}: {str(exc).strip()}") from None
+        raise CompatError(f"cannot build {tag}: {docker_reason(exc)}") from None
     if image_id is None:
         image_id = client.images.get(tag).id
     return image_id
@@ -102,6 +102,12 @@ def build_image(
 def _build_error(tag: str, lines: list[str]) -> CompatError:
     tail = "\n".join(f"  | {line}" for line in lines[-TAIL_LINES:])
     return CompatError(f"building {tag} failed; last lines of the build:\n{tail}")
+
+
+def docker_reason(exc: docker.errors.DockerException) -> str:
+    """What the daemon said, else the exception's own text."""
+    explanation = getattr(exc, "explanation", None)
+    return str(explanation or exc).strip()
 
 
 def image_exists(client: docker.DockerClient, reference: str) -> bool:

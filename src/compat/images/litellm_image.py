@@ -32,6 +32,7 @@ from compat.images.docker_build import (
     build_ca_bundle,
     build_image,
     context_tar,
+    docker_reason,
     image_exists,
     patient,
 )
@@ -145,8 +146,7 @@ def _pull(client: docker.DockerClient, version: str, progress: Callable[[str], N
         with patient(client):
             client.images.pull(DEFAULT_IMAGE, tag=default_tag(version))
     except docker.errors.DockerException as exc:
-        reason = str(getattr(exc, "explanation", None) or exc).strip()
-        progress(f"cannot pull {reference} ({reason.splitlines()[0][:160]})")
+        progress(f"cannot pull {reference} ({docker_reason(exc).splitlines()[0][:160]})")
         return None
     return reference
 
@@ -163,7 +163,7 @@ def build_litellm_image(
     report = progress or (lambda _line: None)
     reference = reference or local_reference(version)
     recorded = reference == local_reference(version)
-    with exclusive(reference.replace(":", "-").replace("/", "-")):
+    with exclusive(reference):
         if image_exists(client, reference):
             return _with_record(client, version, reference) if recorded else reference
         release = check_release(version, note=report)

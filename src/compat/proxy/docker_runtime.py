@@ -14,6 +14,7 @@ import docker.errors
 from docker.models.containers import Container
 
 from compat.errors import CompatError
+from compat.images.docker_build import docker_reason, image_exists
 from compat.proxy.container_reaper import ContainerReaper
 from compat.proxy.runtime import (
     DEFAULT_GRACE_SECONDS,
@@ -39,7 +40,8 @@ def connect() -> docker.DockerClient:
         client.ping()
     except docker.errors.DockerException as exc:
         raise CompatError(
-            f"cannot reach a Docker daemon ({_reason(exc)}); start dockerd, or use --runtime local"
+            f"cannot reach a Docker daemon ({docker_reason(exc)}); start dockerd, or use "
+            "--runtime local"
         ) from None
     return client
 
@@ -62,7 +64,6 @@ class DockerRuntime:
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.resolved = image
-        self.given = image is not None
         self.litellm_version = litellm_version
         self.network = network
         self._progress = progress or (lambda _line: None)
@@ -98,18 +99,15 @@ class DockerRuntime:
             self.resolved = (image, tag)
             return
         image, tag = self.resolved
-        try:
-            client.images.get(self.reference)
+        if image_exists(client, self.reference):
             return
-        except docker.errors.ImageNotFound:
-            pass
         self._progress(f"pulling {self.reference}")
         try:
             client.images.pull(image, tag=tag)
         except docker.errors.DockerException as exc:
             raise CompatError(
                 f"image {self.reference} is not on this machine and pulling it failed "
-                f"({_reason(exc)}); pull or load it first, or pass --image/--tag"
+                f"({docker_reason(exc)}); pull or load it first, or pass --image/--tag"
             ) from None
 
     def _container_spec(self, launch: Launch) -> dict[str, Any]:
@@ -162,7 +160,7 @@ class DockerRuntime:
             stream = self._container.logs(stream=True, follow=True, stdout=True, stderr=True)
         except docker.errors.DockerException as exc:
             raise CompatError(
-                f"cannot start a container from {self.reference}: {_reason(exc)}"
+                f"cannot start a container from {self.reference}: {docker_reason(exc)}"
             ) from None
         self._pump = launch.log.pump(stream)
 
@@ -206,9 +204,6 @@ def _stop_and_remove(container: Container, grace: float) -> None:
     except docker.errors.NotFound:
         pass
     except docker.errors.APIError as exc:
-        raise CompatError(f"cannot remove container {container.name}: {_reason(exc)}") from None
-
-
-def _reason(exc: docker.errors.DockerException) -> str:
-    explanation = getattr(exc, "explanation", None)
-    return str(explanation or exc).strip()
+        raise CompatError(
+            f"cannot remove container {container.name}: {docker_reason(exc)}"
+        ) from None

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 from compat.advisories import Advisory, advisory_for
 from compat.errors import CompatError, InputError
 from compat.files import write_atomic
+from compat.paths import cache_home
 from compat.processes import die_with_parent
 from compat.pypi import (
     DEFAULT_PYPI_URL,
@@ -141,8 +142,7 @@ def validate_version(version: str) -> str:
 
 def cache_root() -> Path:
     """`${XDG_CACHE_HOME:-~/.cache}/compat/litellm`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "compat" / "litellm"
+    return cache_home() / "litellm"
 
 
 def venv_dir(version: str) -> Path:
